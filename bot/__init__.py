@@ -1,0 +1,1 @@
+"""The conversation: engine, channels, flows and UI strings."""

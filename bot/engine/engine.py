@@ -1,0 +1,230 @@
+"""The conversation engine: one Inbound in, the Replies to show out, every channel alike."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.engine import callbacks as cb
+from bot.engine import privacy, screens
+from bot.engine.turn import Turn
+from bot.engine.types import Inbound, InboundKind, Reply
+from bot.i18n import gettext_for, pick_language
+from bot.inbox import claim
+from bot.models import Contact, ConversationState, TranscriptEntry
+from knowledge.service import KnowledgeBase
+from ughi.db import transaction, utcnow
+
+log = logging.getLogger(__name__)
+TRANSCRIPT_LIMIT = 4000
+COMMANDS = {"start", "menu", "language", "help", "privacy"}
+
+
+class Engine:
+    def __init__(
+        self, *, sessions: async_sessionmaker[AsyncSession], knowledge: KnowledgeBase, default_language: str = "hy"
+    ) -> None:
+        self.sessions = sessions
+        self.knowledge = knowledge
+        self.default_language = default_language
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._lock_users: dict[tuple[str, str], int] = {}
+
+    @asynccontextmanager
+    async def _contact_lock(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        """One update at a time per contact in this process (a row lock covers other processes)."""
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._lock_users[key] = self._lock_users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._lock_users[key] -= 1
+            if not self._lock_users[key]:
+                del self._lock_users[key], self._locks[key]
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Handle one event exactly once (by update_key) and return what to show the contact."""
+        async with self._contact_lock((inbound.channel, inbound.external_id)):
+            try:
+                async with transaction(self.sessions) as session:
+                    return await self._handle(session, inbound)
+            except Exception:
+                log.exception("failed to handle %s update %s", inbound.channel, inbound.update_key)
+                return [self._apology(inbound)]
+
+    def _apology(self, inbound: Inbound) -> Reply:
+        _ = gettext_for(pick_language(inbound.language_hint) or self.default_language)
+        return Reply(_("Sorry, something went wrong on my side. Please try again in a moment, or type /menu."))
+
+    async def mark_blocked(self, channel: str, external_id: str) -> None:
+        """The person blocked the bot: stop writing to them until they write again."""
+        async with transaction(self.sessions) as session:
+            await session.execute(
+                update(Contact)
+                .where(Contact.channel == channel, Contact.external_id == external_id)
+                .values(blocked=True)
+            )
+
+    async def _handle(self, session: AsyncSession, inbound: Inbound) -> list[Reply]:
+        contact = await _contact_for_update(session, inbound)
+        if inbound.update_key and not await claim(session, inbound.update_key):
+            return []
+        state = await session.get(ConversationState, contact.id)
+        if state is None:
+            state = ConversationState(contact_id=contact.id, screen="menu", data={})
+            session.add(state)
+        contact.last_seen, contact.blocked = utcnow(), False
+        turn = Turn(
+            session=session,
+            inbound=inbound,
+            contact=contact,
+            state=state,
+            kb=self.knowledge,
+            default_language=self.default_language,
+        )
+        _record(session, contact.id, "in", inbound.kind.value, _transcript_text(inbound))
+        erased = await dispatch(turn)
+        if not erased:
+            for reply in turn.replies:
+                _record(session, contact.id, "out", "reply", reply.text)
+        return turn.replies
+
+
+async def _contact_for_update(session: AsyncSession, inbound: Inbound) -> Contact:
+    """Find or create the contact, race-free, and lock its row for this transaction."""
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    await session.execute(
+        insert(Contact)
+        .values(channel=inbound.channel, external_id=inbound.external_id, first_seen=now, last_seen=now, blocked=False)
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    )
+    contact = await session.scalar(
+        select(Contact)
+        .where(Contact.channel == inbound.channel, Contact.external_id == inbound.external_id)
+        .with_for_update()
+    )
+    assert contact is not None
+    return contact
+
+
+def _transcript_text(inbound: Inbound) -> str:
+    if inbound.kind is InboundKind.TEXT:
+        return inbound.text[:TRANSCRIPT_LIMIT]
+    if inbound.kind is InboundKind.BUTTON:
+        return inbound.data[:64]
+    return f"[{inbound.kind.value}]"  # never the phone number or location itself
+
+
+def _record(session: AsyncSession, contact_id: int, direction: str, kind: str, text: str) -> None:
+    session.add(TranscriptEntry(contact_id=contact_id, direction=direction, kind=kind, text=text[:TRANSCRIPT_LIMIT]))
+
+
+async def dispatch(t: Turn) -> bool:
+    """Route one inbound event to its screen. Returns True when the contact was erased."""
+    ib = t.inbound
+    if t.contact.language is None:
+        chosen = pick_language(ib.language_hint)
+        action = cb.decode(ib.data) if ib.kind is InboundKind.BUTTON else None
+        if action and action.name == "lang" and action.args[0] != "pick":
+            chosen = action.args[0]
+        if chosen is None:
+            screens.show_language_picker(t)
+            return False
+        t.contact.language = chosen
+        if action and action.name == "lang":
+            screens.greet(t)
+            return False
+    if ib.kind is InboundKind.TEXT:
+        await _on_text(t, ib.text.strip())
+    elif ib.kind is InboundKind.BUTTON:
+        return await _on_button(t, cb.decode(ib.data))
+    elif ib.kind is InboundKind.VOICE:
+        screens.unsupported(t, "voice")
+    elif ib.kind in (InboundKind.CONTACT, InboundKind.LOCATION):
+        screens.unsupported(t, "shared")
+    else:
+        screens.unsupported(t, "media")
+    return False
+
+
+async def _on_text(t: Turn, text: str) -> None:
+    if not text:
+        screens.unsupported(t, "media")
+        return
+    if text.startswith("/"):
+        name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+        if name not in COMMANDS:
+            screens.unsupported(t, "command")
+        elif name == "start":
+            screens.greet(t)
+        elif name == "menu":
+            screens.show_menu(t)
+        elif name == "language":
+            screens.show_language_picker(t)
+        elif name == "help":
+            screens.show_help(t)
+        else:
+            privacy.show_privacy(t)
+        return
+    await screens.answer_question(t, text)
+
+
+async def _on_button(t: Turn, action: cb.Action | None) -> bool:
+    if action is None:
+        screens.stale_button(t)
+        return False
+    name, args = action.name, action.args
+    if name in ("menu", "topics"):
+        screens.show_menu(t, replace=True)
+    elif name == "topic":
+        screens.show_topic(t, args[0], int(args[1]) if args[1].isdigit() else 0)
+    elif name == "art":
+        screens.open_article(t, args[0])
+    elif name == "help":
+        await screens.feedback(t, args[0], args[1])
+    elif name == "lang":
+        if args[0] == "pick":
+            screens.show_language_picker(t, replace=True)
+        else:
+            screens.set_language(t, args[0])
+    elif name == "ask":
+        screens.prompt_question(t)
+    elif name == "human":
+        privacy.counsellor(t)
+    elif name == "consent":
+        return await _on_consent(t, args[0])
+    elif name == "privacy":
+        privacy.show_privacy(t)
+    elif name == "mydata":
+        await privacy.show_my_data(t)
+    elif name == "erase":
+        return await privacy.erase(t) if args[0] == "yes" else _confirm(t)
+    else:
+        screens.stale_button(t)
+    return False
+
+
+def _confirm(t: Turn) -> bool:
+    privacy.confirm_erase(t)
+    return False
+
+
+async def _on_consent(t: Turn, answer: str) -> bool:
+    if answer not in ("yes", "no"):
+        screens.stale_button(t)
+        return False
+    then = await privacy.answer_consent(t, answer)
+    if then == "human":
+        privacy.counsellor(t)
+    elif answer == "yes":
+        screens.show_menu(t)
+    return False

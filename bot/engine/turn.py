@@ -1,0 +1,45 @@
+"""One turn of the conversation: the contact, their state and everything a screen needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.engine.types import Inbound, Reply
+from bot.i18n import gettext_for
+from bot.models import Contact, ConversationState
+from knowledge.service import KnowledgeBase
+
+
+@dataclass
+class Turn:
+    session: AsyncSession
+    inbound: Inbound
+    contact: Contact
+    state: ConversationState
+    kb: KnowledgeBase
+    default_language: str
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        return self.contact.language or self.default_language
+
+    @property
+    def _(self) -> Callable[[str], str]:
+        return gettext_for(self.lang)
+
+    def say(self, reply: Reply) -> None:
+        self.replies.append(reply)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.state.data
+
+    def set_screen(self, screen: str, **data: Any) -> None:
+        """Move to `screen`; `data` replaces the screen's transient data (never the language)."""
+        self.state.screen = screen
+        self.state.data = dict(data)

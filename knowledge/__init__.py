@@ -1,0 +1,1 @@
+"""Knowledge base: topics, articles, their translations, search and evaluation."""

@@ -1,0 +1,124 @@
+"""All knowledge-base queries: content import/export, unanswered questions, feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from knowledge.articles import Article, ContentSet, Topic, Translation
+from knowledge.models import (
+    ArticleFeedback,
+    ArticleRow,
+    ArticleTranslationRow,
+    SynonymsRow,
+    TopicRow,
+    UnansweredQuestion,
+)
+from ughi.db import utcnow
+
+
+async def has_content(session: AsyncSession) -> bool:
+    return (await session.scalar(select(func.count()).select_from(TopicRow))) != 0
+
+
+async def import_content(session: AsyncSession, content: ContentSet) -> int:
+    """Upsert topics, articles and synonyms from `content`; returns the number of articles written."""
+    for position, topic in enumerate(content.topics):
+        row = await session.get(TopicRow, topic.id)
+        if row is None:
+            row = TopicRow(id=topic.id)
+            session.add(row)
+        row.position, row.emoji, row.title = position, topic.emoji, dict(topic.title)
+    await session.flush()
+    for article in content.articles:
+        await _upsert_article(session, article)
+    for lang, groups in content.synonyms.items():
+        syn = await session.get(SynonymsRow, lang)
+        if syn is None:
+            session.add(SynonymsRow(lang=lang, groups=groups))
+        else:
+            syn.groups = groups
+    await session.flush()
+    return len(content.articles)
+
+
+async def _upsert_article(session: AsyncSession, article: Article) -> None:
+    row = await session.get(ArticleRow, article.id)
+    if row is None:
+        row = ArticleRow(id=article.id)
+        session.add(row)
+    row.topic_id, row.status, row.tags, row.updated_at = article.topic, article.status, list(article.tags), utcnow()
+    await session.execute(delete(ArticleTranslationRow).where(ArticleTranslationRow.article_id == article.id))
+    await session.flush()
+    for tr in article.translations.values():
+        session.add(
+            ArticleTranslationRow(
+                article_id=article.id,
+                lang=tr.lang,
+                title=tr.title,
+                body=tr.body,
+                questions=list(tr.questions),
+                keywords=list(tr.keywords),
+            )
+        )
+
+
+async def load_content(session: AsyncSession) -> ContentSet:
+    """The editable copy in the database, drafts included, as plain content objects."""
+    topics = [
+        Topic(id=row.id, title=dict(row.title), emoji=row.emoji)
+        for row in (await session.scalars(select(TopicRow).order_by(TopicRow.position, TopicRow.id))).all()
+    ]
+    by_article: dict[str, dict[str, Translation]] = {}
+    for tr in (await session.scalars(select(ArticleTranslationRow))).all():
+        by_article.setdefault(tr.article_id, {})[tr.lang] = Translation(
+            lang=tr.lang,
+            title=tr.title,
+            body=tr.body,
+            questions=tuple(tr.questions or ()),
+            keywords=tuple(tr.keywords or ()),
+        )
+    articles = [
+        Article(
+            id=row.id,
+            topic=row.topic_id,
+            status=row.status,
+            tags=tuple(row.tags or ()),
+            translations=by_article.get(row.id, {}),
+        )
+        for row in (await session.scalars(select(ArticleRow).order_by(ArticleRow.id))).all()
+        if by_article.get(row.id)
+    ]
+    synonyms = {row.lang: row.groups for row in (await session.scalars(select(SynonymsRow))).all()}
+    return ContentSet(topics=topics, articles=articles, synonyms=synonyms)
+
+
+async def content_revision(session: AsyncSession) -> str:
+    """Changes whenever content changes: lets every process notice an edit and rebuild its index."""
+    art = (await session.execute(select(func.count(), func.max(ArticleRow.updated_at)))).one()
+    tr = (await session.execute(select(func.count(), func.max(ArticleTranslationRow.updated_at)))).one()
+    topics = await session.scalar(select(func.count()).select_from(TopicRow))
+    return f"{art[0]}|{art[1]}|{tr[0]}|{tr[1]}|{topics}"
+
+
+async def log_unanswered(
+    session: AsyncSession,
+    *,
+    text: str,
+    lang: str | None,
+    decision: str,
+    candidates: list[dict[str, Any]],
+    contact_id: int | None,
+) -> None:
+    """Keep a question Ughi could not answer confidently, for staff."""
+    session.add(
+        UnansweredQuestion(text=text[:2000], lang=lang, decision=decision, candidates=candidates, contact_id=contact_id)
+    )
+
+
+async def record_feedback(
+    session: AsyncSession, *, article_id: str, helpful: bool, lang: str | None, contact_id: int | None
+) -> None:
+    session.add(ArticleFeedback(article_id=article_id, helpful=helpful, lang=lang, contact_id=contact_id))

@@ -1,0 +1,46 @@
+"""Shared fixtures: a real database per test (SQLite, and PostgreSQL when UGHI_TEST_POSTGRES_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ughi.services import Services, start_services
+from ughi.settings import Settings
+
+POSTGRES_URL = os.environ.get("UGHI_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Settings]:
+    """Settings pointing at a fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield Settings(_env_file=None, env="test", database_url=f"sqlite+aiosqlite:///{tmp_path / 'ughi.sqlite3'}")
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(POSTGRES_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield Settings(_env_file=None, env="test", database_url=POSTGRES_URL, database_schema=schema)
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    """Everything started on the fresh database, migrated, with the shipped content imported."""
+    started = await start_services(settings, migrate=True)
+    try:
+        yield started
+    finally:
+        await started.close()

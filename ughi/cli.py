@@ -1,0 +1,148 @@
+"""The `ughi` command: serve, bot, chat, db upgrade, kb import/export/eval."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from ughi.settings import Settings, get_settings
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from ughi.app import create_app
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", proxy_headers=True)
+    return 0
+
+
+async def _bot(settings: Settings) -> int:
+    from ughi.app import telegram_bot
+    from ughi.services import follow_content_changes, start_services
+
+    if settings.telegram_token is None:
+        print("UGHI_TELEGRAM_TOKEN is not set: there is no bot to run.", file=sys.stderr)
+        return 2
+    services = await start_services(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    follower = asyncio.create_task(follow_content_changes(services, stop))
+    try:
+        async with telegram_bot(services, polling=True):
+            logging.getLogger("ughi").info("Telegram bot is polling; press Ctrl+C to stop")
+            await stop.wait()
+    finally:
+        stop.set()
+        await follower
+        await services.close()
+    return 0
+
+
+async def _chat(settings: Settings) -> int:
+    from bot.channels.console import run_console
+    from ughi.services import start_services
+
+    services = await start_services(settings)
+    try:
+        await run_console(services.engine)
+    finally:
+        await services.close()
+    return 0
+
+
+def _db_upgrade(settings: Settings) -> int:
+    from ughi.db import upgrade_blocking
+
+    upgrade_blocking(settings.resolved_database_url)
+    print("database is at the latest revision")
+    return 0
+
+
+async def _kb_import(settings: Settings, directory: Path | None) -> int:
+    from knowledge import repository
+    from knowledge.articles import load_content
+    from ughi.db import make_engine, make_sessionmaker, transaction, upgrade
+
+    content = load_content(directory) if directory else load_content()
+    db = make_engine(settings.resolved_database_url)
+    try:
+        if settings.is_sqlite:
+            await upgrade(db)
+        async with transaction(make_sessionmaker(db)) as session:
+            count = await repository.import_content(session, content)
+    finally:
+        await db.dispose()
+    print(f"imported {len(content.topics)} topics and {count} articles")
+    return 0
+
+
+async def _kb_export(settings: Settings, directory: Path) -> int:
+    from knowledge import repository
+    from knowledge.articles import write_content
+    from ughi.db import make_engine, make_sessionmaker
+
+    db = make_engine(settings.resolved_database_url)
+    try:
+        async with make_sessionmaker(db)() as session:
+            content = await repository.load_content(session)
+    finally:
+        await db.dispose()
+    count = write_content(content, directory)
+    print(f"exported {len(content.topics)} topics and {count} articles to {directory}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ughi", description="Ughi: an assistant for migrants.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="web chat, admin API and (with a token) the Telegram bot")
+    sub.add_parser("bot", help="only the Telegram bot, by long polling")
+    sub.add_parser("chat", help="talk to Ughi in this terminal")
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations up to the latest")
+    kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
+    imp = kb.add_parser("import", help="load YAML content into the database")
+    imp.add_argument("--content", type=Path, default=None, help="content directory (default: shipped content)")
+    exp = kb.add_parser("export", help="write the database content as YAML")
+    exp.add_argument("--out", type=Path, required=True)
+    ev = kb.add_parser("eval", help="measure search on a labelled question set")
+    ev.add_argument("--content", type=Path, required=True)
+    ev.add_argument("--questions", type=Path, required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "kb" and args.kb_command == "eval":
+        from knowledge.evaluation import main as eval_main
+
+        return eval_main(["--content", str(args.content), "--questions", str(args.questions)])
+    try:
+        settings = get_settings()
+    except ValueError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return _serve(settings)
+    if args.command == "bot":
+        return asyncio.run(_bot(settings))
+    if args.command == "chat":
+        logging.getLogger().setLevel(logging.WARNING)
+        return asyncio.run(_chat(settings))
+    if args.command == "db":
+        return _db_upgrade(settings)
+    if args.kb_command == "import":
+        return asyncio.run(_kb_import(settings, args.content))
+    return asyncio.run(_kb_export(settings, args.out))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
