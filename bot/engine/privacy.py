@@ -6,10 +6,12 @@ from sqlalchemy import delete, func, select
 
 from bot.engine import callbacks as cb
 from bot.engine import screens
+from bot.engine.markup import escape_md
 from bot.engine.turn import Turn
 from bot.engine.types import Button, Reply
 from bot.i18n import format_when
 from bot.models import ConsentRecord, Contact, ConversationState, TranscriptEntry
+from knowledge.centres import Centre, load_centres
 from knowledge.models import ArticleFeedback, UnansweredQuestion
 from ughi.db import utcnow
 
@@ -86,15 +88,17 @@ def counsellor(t: Turn) -> None:
             rows.append([Button(article.translation(t.lang).title, cb.encode("art", article.id))])
     rows.append([Button(_("⬅ Main menu"), cb.encode("menu"))])
     t.set_screen("menu")
-    t.say(
-        Reply(
-            _(
-                "Counsellors of the Migration Resource Centres help free of charge. Requests sent through "
-                "Ughi are coming soon; for now, please contact your nearest centre directly."
-            ),
-            buttons=rows,
-        )
+    text = _(
+        "Counsellors of the Migration Resource Centres help free of charge. Requests sent through "
+        "Ughi are coming soon; for now, please contact your nearest centre directly."
     )
+    centres = "\n".join(_centre_line(centre, t.lang) for centre in load_centres())
+    t.say(Reply(f"{text}\n\n{centres}" if centres else text, buttons=rows))
+
+
+def _centre_line(centre: Centre, lang: str) -> str:
+    details = " · ".join(escape_md(value) for value in centre.details.values())
+    return f"- **{centre.name_in(lang)}**" + (f": {details}" if details else "")
 
 
 def show_privacy(t: Turn) -> None:

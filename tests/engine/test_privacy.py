@@ -55,3 +55,12 @@ async def test_show_and_erase_my_data(services: Services) -> None:
     assert await _contact(services, "p3") is None
     async with services.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(TranscriptEntry)) == 0
+
+
+async def test_counsellor_screen_lists_the_centres_without_unfilled_fields(services: Services) -> None:
+    await say(services.engine, "p4", "/start", hint="en")
+    await press(services.engine, "p4", "human")
+    replies = await press(services.engine, "p4", "consent:yes")
+    shown = texts(replies)
+    assert "Gyumri" in shown and "Ashtarak" in shown and "Yerevan" in shown
+    assert "[CENTRE" not in shown
