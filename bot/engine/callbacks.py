@@ -14,7 +14,7 @@ ACTIONS: dict[str, int] = {
     "topics": 0,  # list of topics
     "topic": 2,  # topic id, page
     "art": 1,  # article id
-    "help": 2,  # article id, yes|no   ("did this help?")
+    "fb": 2,  # article id, yes|no   ("did this help?")
     "lang": 1,  # language code, or "pick" for the picker
     "ask": 0,  # "ask a question": prompt to type
     "human": 0,  # talk to a counsellor

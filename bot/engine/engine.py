@@ -189,7 +189,7 @@ async def _on_button(t: Turn, action: cb.Action | None) -> bool:
         screens.show_topic(t, args[0], int(args[1]) if args[1].isdigit() else 0)
     elif name == "art":
         screens.open_article(t, args[0])
-    elif name == "help":
+    elif name == "fb":
         await screens.feedback(t, args[0], args[1])
     elif name == "lang":
         if args[0] == "pick":

@@ -87,7 +87,8 @@ def show_topic(t: Turn, topic_id: str, page: int, *, replace: bool = True) -> No
     rows.append([Button(_("⬅ Main menu"), cb.encode("menu"))])
     t.set_screen("topic", topic=topic_id, page=page)
     title = f"{topic.emoji} **{topic.title_in(t.lang)}**".strip()
-    t.say(Reply(f"{title}\n\n{_('Choose a question:')}", buttons=rows, replace=replace))
+    prompt = _("Choose a question:")
+    t.say(Reply(f"{title}\n\n{prompt}", buttons=rows, replace=replace))
 
 
 def show_article(t: Turn, article: Article) -> None:
@@ -99,8 +100,8 @@ def show_article(t: Turn, article: Article) -> None:
     topic = t.kb.topic(article.topic)
     rows = [
         [
-            Button(_("👍 This helped"), cb.encode("help", article.id, "yes")),
-            Button(_("👎 Not really"), cb.encode("help", article.id, "no")),
+            Button(_("👍 This helped"), cb.encode("fb", article.id, "yes")),
+            Button(_("👎 Not really"), cb.encode("fb", article.id, "no")),
         ],
         [Button(_("🧑‍💼 Talk to a counsellor"), cb.encode("human"))],
     ]

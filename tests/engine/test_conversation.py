@@ -46,8 +46,8 @@ async def test_browse_topic_read_article_and_say_it_helped(services: Services) -
     replies = await press(services.engine, "u2", articles[0])
     assert replies[0].text.startswith("**")
     article_id = articles[0].removeprefix("art:")
-    assert f"help:{article_id}:yes" in buttons(replies) and "topic:documents:0" in buttons(replies)
-    await press(services.engine, "u2", f"help:{article_id}:yes")
+    assert f"fb:{article_id}:yes" in buttons(replies) and "topic:documents:0" in buttons(replies)
+    await press(services.engine, "u2", f"fb:{article_id}:yes")
     async with services.sessions() as session:
         rows = (await session.scalars(select(ArticleFeedback))).all()
     assert [(r.article_id, r.helpful) for r in rows] == [(article_id, True)]
@@ -61,7 +61,7 @@ async def test_stale_or_tampered_buttons_lead_back_to_the_menu(services: Service
         "topic:documents",
         "lang:xx:yy",
         "art:../../etc",
-        "help:x:maybe",
+        "fb:x:maybe",
         "x" * 200,
         "topic:no-such-topic:0",
     ):
@@ -108,7 +108,7 @@ async def test_updates_of_one_contact_are_handled_one_at_a_time(services: Servic
 async def test_free_text_gets_an_answer_choices_or_an_honest_no(services: Services) -> None:
     await say(services.engine, "u7", "/start", hint="en")
     replies = await say(services.engine, "u7", "my passport expired, I live in France, how do I renew it")
-    assert "help:passport-renewal-abroad:yes" in buttons(replies) or "art:passport-renewal-abroad" in buttons(replies)
+    assert "fb:passport-renewal-abroad:yes" in buttons(replies) or "art:passport-renewal-abroad" in buttons(replies)
     replies = await say(services.engine, "u7", "qwzx vbnm plkj")
     assert "don't know" in texts(replies) and "human" in buttons(replies)
     async with services.sessions() as session:
