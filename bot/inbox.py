@@ -25,7 +25,7 @@ class Inbox:
         if not items:
             return 0
         async with transaction(self._sessions) as session:
-            dialect = session.bind.dialect.name
+            dialect = session.get_bind().dialect.name
             insert = pg_insert if dialect == "postgresql" else sqlite_insert
             rows = [{"key": key, "payload": payload, "received_at": utcnow(), "attempts": 0} for key, payload in items]
             stmt = insert(InboxUpdate).values(rows).on_conflict_do_nothing(index_elements=["key"])

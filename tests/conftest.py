@@ -22,14 +22,19 @@ BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Settings]:
     """Settings pointing at a fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
     if request.param == "sqlite":
-        yield Settings(_env_file=None, env="test", database_url=f"sqlite+aiosqlite:///{tmp_path / 'ughi.sqlite3'}")
+        yield Settings(
+            _env_file=None,
+            env="test",
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'ughi.sqlite3'}",
+            auto_migrate=True,
+        )
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_async_engine(POSTGRES_URL)
     async with admin.begin() as conn:
         await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield Settings(_env_file=None, env="test", database_url=POSTGRES_URL, database_schema=schema)
+        yield Settings(_env_file=None, env="test", database_url=POSTGRES_URL, database_schema=schema, auto_migrate=True)
     finally:
         async with admin.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -48,7 +48,9 @@ async def import_shipped_content_if_empty(sessions: async_sessionmaker[AsyncSess
 async def start_services(settings: Settings, *, migrate: bool | None = None) -> Services:
     """Connect, migrate (SQLite by default; PostgreSQL migrates with `ughi db upgrade`), load content."""
     db = make_engine(settings.resolved_database_url, schema=settings.database_schema)
-    if migrate if migrate is not None else settings.is_sqlite:
+    if migrate is None:
+        migrate = settings.auto_migrate if settings.auto_migrate is not None else settings.is_sqlite
+    if migrate:
         await upgrade(db)
     sessions = make_sessionmaker(db)
     await import_shipped_content_if_empty(sessions, settings)

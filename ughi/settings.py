@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     default_language: str = "hy"
     host: str = "127.0.0.1"
     port: int = 8000
+    auto_migrate: bool | None = None  # None: migrate on start for SQLite; PostgreSQL uses `ughi db upgrade`
     content_dir: Path | None = None  # None: the content shipped in knowledge/content
     polling_concurrency: int = 64
 

@@ -100,7 +100,7 @@ class Engine:
 
 async def _contact_for_update(session: AsyncSession, inbound: Inbound) -> Contact:
     """Find or create the contact, race-free, and lock its row for this transaction."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
     await session.execute(
         insert(Contact)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from bot.engine import callbacks as cb
 from bot.engine import screens
@@ -205,9 +205,7 @@ async def erase(t: Turn) -> bool:
     await t.session.execute(delete(TranscriptEntry).where(TranscriptEntry.contact_id == cid))
     await t.session.execute(delete(ConsentRecord).where(ConsentRecord.contact_id == cid))
     await t.session.execute(delete(ConversationState).where(ConversationState.contact_id == cid))
-    await t.session.execute(
-        ArticleFeedback.__table__.update().where(ArticleFeedback.contact_id == cid).values(contact_id=None)
-    )
+    await t.session.execute(update(ArticleFeedback).where(ArticleFeedback.contact_id == cid).values(contact_id=None))
     await t.session.execute(delete(Contact).where(Contact.id == cid))
     t.say(
         Reply(

@@ -49,14 +49,17 @@ def test_export_then_load_gives_the_same_content(tmp_path: Path) -> None:
     assert {a.id: a for a in again.articles} == {a.id: a for a in content.articles}
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ("id: Bad Id\ntopic: documents\ntranslations: {en: {title: t, body: b}}", "id"),
-    ("id: ok\ntopic: documents\nstatus: live\ntranslations: {en: {title: t, body: b}}", "status"),
-    ("id: ok\ntopic: documents\ntranslations: {en: {title: t}}", "title and body"),
-    ("id: ok\ntopic: nowhere\ntranslations: {en: {title: t, body: b}}", "topics.yaml"),
-    ("id: ok\ntopic: documents\ntranslations: [1, 2]", "translations"),
-    ("id: [unclosed", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("id: Bad Id\ntopic: documents\ntranslations: {en: {title: t, body: b}}", "id"),
+        ("id: ok\ntopic: documents\nstatus: live\ntranslations: {en: {title: t, body: b}}", "status"),
+        ("id: ok\ntopic: documents\ntranslations: {en: {title: t}}", "title and body"),
+        ("id: ok\ntopic: nowhere\ntranslations: {en: {title: t, body: b}}", "topics.yaml"),
+        ("id: ok\ntopic: documents\ntranslations: [1, 2]", "translations"),
+        ("id: [unclosed", "not valid YAML"),
+    ],
+)
 def test_malformed_files_are_named_in_the_error(tmp_path: Path, body: str, message: str) -> None:
     (tmp_path / "topics.yaml").write_text("- id: documents\n  title: {en: Documents}\n", encoding="utf-8")
     (tmp_path / "documents").mkdir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from ughi.settings import get_settings
 
 
 @pytest.fixture
-def sqlite_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def sqlite_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("UGHI_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
     get_settings.cache_clear()
@@ -32,8 +33,9 @@ def test_db_upgrade_then_import_then_export(sqlite_env: Path, capsys: pytest.Cap
     assert {a.id: a for a in exported.articles} == {a.id: a for a in shipped.articles}
 
 
-def test_bot_without_a_token_explains_itself(sqlite_env: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_bot_without_a_token_explains_itself(
+    sqlite_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("UGHI_TELEGRAM_TOKEN", raising=False)
     assert cli.main(["bot"]) == 2
     assert "UGHI_TELEGRAM_TOKEN" in capsys.readouterr().err
