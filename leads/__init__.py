@@ -1,0 +1,1 @@
+"""Leads: qualified requests for a counsellor, their scoring, routing, lifecycle and notification outbox."""

@@ -1,0 +1,1 @@
+"""Test doubles: a fake Telegram Bot API server and the pieces around it."""
