@@ -45,15 +45,15 @@ def _parse_line(raw: str, path: Path, line_no: int, known: set[str]) -> Question
         raise EvalInputError(f"{where}: expected a JSON object")
     q, lang, expected, kind = data.get("q"), data.get("lang"), data.get("expected"), data.get("kind")
     if not isinstance(q, str) or not q.strip():
-        raise EvalInputError(f"{where}: \"q\" must be a non-empty string")
+        raise EvalInputError(f'{where}: "q" must be a non-empty string')
     if lang is not None and lang not in LANGS:
-        raise EvalInputError(f"{where}: \"lang\" must be one of {', '.join(LANGS)} or null")
+        raise EvalInputError(f'{where}: "lang" must be one of {", ".join(LANGS)} or null')
     if expected is not None and not isinstance(expected, str):
-        raise EvalInputError(f"{where}: \"expected\" must be an article id or null")
+        raise EvalInputError(f'{where}: "expected" must be an article id or null')
     if expected is not None and expected not in known:
         raise EvalInputError(f"{where}: expected article {expected!r} is not a published article")
     if kind is not None and not isinstance(kind, str):
-        raise EvalInputError(f"{where}: \"kind\" must be a string")
+        raise EvalInputError(f'{where}: "kind" must be a string')
     return Question(line_no, q, lang, expected, kind)
 
 

@@ -49,9 +49,7 @@ class SearchIndex:
         self.build_seconds = build_seconds
 
     @classmethod
-    def build(
-        cls, articles: Iterable[Article], synonyms: Mapping[str, list[list[str]]] | None = None
-    ) -> SearchIndex:
+    def build(cls, articles: Iterable[Article], synonyms: Mapping[str, list[list[str]]] | None = None) -> SearchIndex:
         """Index the published articles (drafts are skipped); `synonyms` maps lang -> word groups."""
         started = time.perf_counter()
         collecting = gc.isenabled()

@@ -91,7 +91,7 @@ def rank(
 
 
 def decide(candidates: list[Candidate]) -> Decision:
-    """"answer" only when the leader explains the query and clearly beats the runner-up;
+    """ "answer" only when the leader explains the query and clearly beats the runner-up;
     "none" when even the leader explains too little of it; "choices" in between."""
     if not candidates or candidates[0].coverage < NONE_BELOW:
         return "none"

@@ -35,11 +35,59 @@ def stem_words(lang: str, words: list[str]) -> list[str]:
 # Endings the Snowball Armenian stemmer leaves on chat forms (1st person "-եմ", "-ամ", possessive
 # "-ս", "-դ", case endings on short words, "-ություն"), written in the phonetic-key alphabet so the
 # same stripping applies to Armenian script and to Latin-letter Armenian.
-_HY_KEY_ENDINGS = tuple(sorted({
-    "utyamb", "utyun", "utyan", "uty", "neri", "nerin", "nerov", "nerum", "nerc", "ner", "eri", "erin",
-    "erov", "erum", "er", "velu", "elu", "alu", "vel", "vum", "vac", "el", "al", "em", "es", "ek", "enk",
-    "en", "am", "as", "ak", "ank", "an", "um", "ic", "ov", "uc", "ac", "ec", "eci", "ir", "i", "s", "d", "n",
-}, key=len, reverse=True))
+_HY_KEY_ENDINGS = tuple(
+    sorted(
+        {
+            "utyamb",
+            "utyun",
+            "utyan",
+            "uty",
+            "neri",
+            "nerin",
+            "nerov",
+            "nerum",
+            "nerc",
+            "ner",
+            "eri",
+            "erin",
+            "erov",
+            "erum",
+            "er",
+            "velu",
+            "elu",
+            "alu",
+            "vel",
+            "vum",
+            "vac",
+            "el",
+            "al",
+            "em",
+            "es",
+            "ek",
+            "enk",
+            "en",
+            "am",
+            "as",
+            "ak",
+            "ank",
+            "an",
+            "um",
+            "ic",
+            "ov",
+            "uc",
+            "ac",
+            "ec",
+            "eci",
+            "ir",
+            "i",
+            "s",
+            "d",
+            "n",
+        },
+        key=len,
+        reverse=True,
+    )
+)
 _HY_MIN_STEM = 3
 
 

@@ -103,7 +103,11 @@ def test_runs_as_a_module(content_dir: Path, tmp_path: Path) -> None:
     questions = _write(tmp_path / "q.jsonl", QUESTIONS)
     done = subprocess.run(
         [sys.executable, "-m", "knowledge.evaluation", "--content", str(content_dir), "--questions", str(questions)],
-        cwd=ROOT, capture_output=True, text=True, check=False, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1])["n"] == 5

@@ -23,36 +23,86 @@ def _article(
     return Article(id=art_id, topic=topic, translations=translations, status=status)
 
 
-PASSPORT = _article("passport-abroad", "documents", {
-    "hy": ("Անձնագրի փոխարինումը արտերկրում", ["Ինչպե՞ս փոխել անձնագիրը դեսպանատանը"],
-           "Նոր անձնագիր կարող եք ստանալ դեսպանությունում կամ հյուպատոսությունում։"),
-    "ru": ("Замена паспорта за границей", ["Как поменять паспорт в посольстве?"],
-           "Новый паспорт можно оформить в посольстве или консульстве."),
-    "en": ("Renewing your passport abroad", ["How do I renew my passport at the embassy?"],
-           "You can get a new passport at the embassy or consulate."),
-})
-PENSION = _article("pension-abroad", "money", {
-    "hy": ("Արտերկրում վաստակած կենսաթոշակ", ["Կստանա՞մ կենսաթոշակ Ռուսաստանում աշխատած տարիների համար"],
-           "Կենսաթոշակի համար աշխատանքային ստաժը հաշվվում է միջպետական համաձայնագրերով։"),
-    "ru": ("Пенсия за работу за границей", ["Засчитают ли стаж в России для пенсии?"],
-           "Пенсионный стаж за границей учитывается по договорам между странами."),
-    "en": ("Pensions earned abroad", ["Will my years of work in Russia count for my pension?"],
-           "Years worked abroad can count through social security agreements."),
-})
-BANK = _article("bank-account", "money", {
-    "hy": ("Բանկային հաշվի բացում", ["Ինչպե՞ս բացել հաշիվ բանկում"], "Հաշիվ բացելու համար անհրաժեշտ է անձնագիր։"),
-    "ru": ("Открытие банковского счёта", ["Как открыть счёт в банке?"], "Для открытия счёта нужен паспорт."),
-    "en": ("Opening a bank account", ["How do I open a bank account?"], "To open an account you need an ID."),
-})
-SCHOOL = _article("school-enrolment", "social", {
-    "hy": ("Երեխայի ընդունելությունը դպրոց", ["Ինչպե՞ս երեխային դպրոց տանել"],
-           "Դպրոց ընդունվելու համար դիմեք դպրոցի տնօրենին։"),
-    "ru": ("Запись ребёнка в школу", ["Как записать ребёнка в школу?"], "Для записи в школу обратитесь к директору."),
-    "en": ("Enrolling a child in school", ["How do I enrol my child in school?"], "Ask the school director to enrol."),
-})
-SECRET = _article("secret-draft", "documents", {
-    "en": ("Unpublished zebra xylophone guide", ["Where is the zebra xylophone?"], "Zebra xylophone draft text."),
-}, status="draft")
+PASSPORT = _article(
+    "passport-abroad",
+    "documents",
+    {
+        "hy": (
+            "Անձնագրի փոխարինումը արտերկրում",
+            ["Ինչպե՞ս փոխել անձնագիրը դեսպանատանը"],
+            "Նոր անձնագիր կարող եք ստանալ դեսպանությունում կամ հյուպատոսությունում։",
+        ),
+        "ru": (
+            "Замена паспорта за границей",
+            ["Как поменять паспорт в посольстве?"],
+            "Новый паспорт можно оформить в посольстве или консульстве.",
+        ),
+        "en": (
+            "Renewing your passport abroad",
+            ["How do I renew my passport at the embassy?"],
+            "You can get a new passport at the embassy or consulate.",
+        ),
+    },
+)
+PENSION = _article(
+    "pension-abroad",
+    "money",
+    {
+        "hy": (
+            "Արտերկրում վաստակած կենսաթոշակ",
+            ["Կստանա՞մ կենսաթոշակ Ռուսաստանում աշխատած տարիների համար"],
+            "Կենսաթոշակի համար աշխատանքային ստաժը հաշվվում է միջպետական համաձայնագրերով։",
+        ),
+        "ru": (
+            "Пенсия за работу за границей",
+            ["Засчитают ли стаж в России для пенсии?"],
+            "Пенсионный стаж за границей учитывается по договорам между странами.",
+        ),
+        "en": (
+            "Pensions earned abroad",
+            ["Will my years of work in Russia count for my pension?"],
+            "Years worked abroad can count through social security agreements.",
+        ),
+    },
+)
+BANK = _article(
+    "bank-account",
+    "money",
+    {
+        "hy": ("Բանկային հաշվի բացում", ["Ինչպե՞ս բացել հաշիվ բանկում"], "Հաշիվ բացելու համար անհրաժեշտ է անձնագիր։"),
+        "ru": ("Открытие банковского счёта", ["Как открыть счёт в банке?"], "Для открытия счёта нужен паспорт."),
+        "en": ("Opening a bank account", ["How do I open a bank account?"], "To open an account you need an ID."),
+    },
+)
+SCHOOL = _article(
+    "school-enrolment",
+    "social",
+    {
+        "hy": (
+            "Երեխայի ընդունելությունը դպրոց",
+            ["Ինչպե՞ս երեխային դպրոց տանել"],
+            "Դպրոց ընդունվելու համար դիմեք դպրոցի տնօրենին։",
+        ),
+        "ru": (
+            "Запись ребёнка в школу",
+            ["Как записать ребёнка в школу?"],
+            "Для записи в школу обратитесь к директору.",
+        ),
+        "en": (
+            "Enrolling a child in school",
+            ["How do I enrol my child in school?"],
+            "Ask the school director to enrol.",
+        ),
+    },
+)
+SECRET = _article(
+    "secret-draft",
+    "documents",
+    {
+        "en": ("Unpublished zebra xylophone guide", ["Where is the zebra xylophone?"], "Zebra xylophone draft text."),
+    },
+    status="draft",
+)
 ARTICLES = [PASSPORT, PENSION, BANK, SCHOOL, SECRET]
 
 
