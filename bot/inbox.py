@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,7 +30,7 @@ class Inbox:
             rows = [{"key": key, "payload": payload, "received_at": utcnow(), "attempts": 0} for key, payload in items]
             stmt = insert(InboxUpdate).values(rows).on_conflict_do_nothing(index_elements=["key"])
             result = await session.execute(stmt)
-            return max(int(getattr(result, "rowcount", 0) or 0), 0)
+            return max(_rowcount(result), 0)
 
     async def pending(self, limit: int = 1000) -> list[tuple[str, dict[str, Any]]]:
         """Stored but unhandled updates, oldest first (skipping those that failed too often)."""
@@ -55,14 +55,24 @@ async def claim(session: AsyncSession, key: str) -> bool:
     """Within the caller's transaction: False if `key` was handled already, else mark it handled.
 
     The payload is dropped once handled: the inbox is a delivery log, not a store of what people wrote."""
-    row = await session.get(InboxUpdate, key, with_for_update=True)
-    if row is None:
-        session.add(InboxUpdate(key=key, payload={}, handled_at=utcnow(), attempts=1))
-        await session.flush()
+    now = utcnow()
+    marked = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.key == key, InboxUpdate.handled_at.is_(None))
+        .values(handled_at=now, payload={}, attempts=InboxUpdate.attempts + 1)
+    )
+    if _rowcount(marked) == 1:
         return True
-    if row.handled_at is not None:
-        return False
-    row.handled_at = utcnow()
-    row.payload = {}
-    row.attempts += 1
-    return True
+    # not stored by a channel beforehand (web, terminal), or handled already
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    added = await session.execute(
+        insert(InboxUpdate)
+        .values(key=key, payload={}, received_at=now, handled_at=now, attempts=1)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return _rowcount(added) == 1
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

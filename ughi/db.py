@@ -63,6 +63,13 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            dbapi_conn.isolation_level = None  # we send BEGIN ourselves, below
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin_immediate(conn):  # type: ignore[no-untyped-def]
+            # Take the write lock at the start: a transaction that reads first and writes later could
+            # otherwise fail at once with "database is locked" when another one committed meanwhile.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     connect_args = {"server_settings": {"search_path": schema}} if schema else {}

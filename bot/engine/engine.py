@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -74,10 +74,9 @@ class Engine:
             )
 
     async def _handle(self, session: AsyncSession, inbound: Inbound) -> list[Reply]:
-        contact = await _contact_for_update(session, inbound)
+        contact, state = await _contact_for_update(session, inbound)
         if inbound.update_key and not await claim(session, inbound.update_key):
             return []
-        state = await session.get(ConversationState, contact.id)
         if state is None:
             state = ConversationState(contact_id=contact.id, screen="menu", data={})
             session.add(state)
@@ -90,30 +89,34 @@ class Engine:
             kb=self.knowledge,
             default_language=self.default_language,
         )
-        _record(session, contact.id, "in", inbound.kind.value, _transcript_text(inbound))
+        transcript = [_entry(contact.id, "in", inbound.kind.value, _transcript_text(inbound))]
         erased = await dispatch(turn)
         if not erased:
-            for reply in turn.replies:
-                _record(session, contact.id, "out", "reply", reply.text)
+            transcript += [_entry(contact.id, "out", "reply", reply.text) for reply in turn.replies]
+            await session.execute(insert(TranscriptEntry), transcript)
         return turn.replies
 
 
-async def _contact_for_update(session: AsyncSession, inbound: Inbound) -> Contact:
-    """Find or create the contact, race-free, and lock its row for this transaction."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+async def _contact_for_update(session: AsyncSession, inbound: Inbound) -> tuple[Contact, ConversationState | None]:
+    """Find or create the contact (race-free) with its state, locking the contact row for this transaction."""
+    query = (
+        select(Contact, ConversationState)
+        .outerjoin(ConversationState, ConversationState.contact_id == Contact.id)
+        .where(Contact.channel == inbound.channel, Contact.external_id == inbound.external_id)
+        .with_for_update(of=Contact)
+    )
+    row = (await session.execute(query)).first()
+    if row is not None:
+        return row[0], row[1]
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
     await session.execute(
-        insert(Contact)
+        upsert(Contact)
         .values(channel=inbound.channel, external_id=inbound.external_id, first_seen=now, last_seen=now, blocked=False)
         .on_conflict_do_nothing(index_elements=["channel", "external_id"])
     )
-    contact = await session.scalar(
-        select(Contact)
-        .where(Contact.channel == inbound.channel, Contact.external_id == inbound.external_id)
-        .with_for_update()
-    )
-    assert contact is not None
-    return contact
+    row = (await session.execute(query)).one()
+    return row[0], row[1]
 
 
 def _transcript_text(inbound: Inbound) -> str:
@@ -124,8 +127,14 @@ def _transcript_text(inbound: Inbound) -> str:
     return f"[{inbound.kind.value}]"  # never the phone number or location itself
 
 
-def _record(session: AsyncSession, contact_id: int, direction: str, kind: str, text: str) -> None:
-    session.add(TranscriptEntry(contact_id=contact_id, direction=direction, kind=kind, text=text[:TRANSCRIPT_LIMIT]))
+def _entry(contact_id: int, direction: str, kind: str, text: str) -> dict[str, object]:
+    return {
+        "contact_id": contact_id,
+        "direction": direction,
+        "kind": kind,
+        "text": text[:TRANSCRIPT_LIMIT],
+        "created_at": utcnow(),
+    }
 
 
 async def dispatch(t: Turn) -> bool:
