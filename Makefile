@@ -24,7 +24,7 @@ run: $(STAMP) i18n-compile
 
 ## test: the whole suite (PostgreSQL too when UGHI_TEST_POSTGRES_URL is set)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -70,6 +70,7 @@ def command_descriptions(lang: str) -> list[tuple[str, str]]:
         ("language", _("Change the language")),
         ("help", _("What Ughi can do")),
         ("privacy", _("My data and privacy")),
+        ("my_requests", _("My requests to a counsellor")),
     ]
 
 

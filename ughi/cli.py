@@ -1,4 +1,4 @@
-"""The `ughi` command: serve, bot, chat, db upgrade, kb import/export/eval."""
+"""The `ughi` command: serve, bot, chat, db upgrade, kb import/export/eval, flows diagram/check, staff add."""
 
 from __future__ import annotations
 
@@ -99,6 +99,64 @@ async def _kb_export(settings: Settings, directory: Path) -> int:
     return 0
 
 
+def _flows(args: argparse.Namespace) -> int:
+    from bot.flows.diagram import mermaid
+    from bot.flows.schema import FLOWS_DIR, FlowError, load_flows
+
+    try:
+        flows = load_flows(args.dir if args.flows_command == "check" and args.dir else FLOWS_DIR)
+    except FlowError as exc:
+        print(f"flow error: {exc}", file=sys.stderr)
+        return 1
+    if args.flows_command == "check":
+        for flow in flows.values():
+            print(f"{flow.id} v{flow.version}: {len(flow.steps)} steps, {len(flow.red_flags)} red flags: ok")
+        if not flows:
+            print("no flow files (*.yaml) found", file=sys.stderr)
+        return 0 if flows else 1
+    if args.name not in flows:
+        print(f"no flow {args.name!r}; there are: {', '.join(sorted(flows))}", file=sys.stderr)
+        return 2
+    print(mermaid(flows[args.name], args.lang), end="")
+    return 0
+
+
+async def _staff_add(settings: Settings, args: argparse.Namespace) -> int:
+    from admin_api.auth.passwords import WeakPassword, check_strength
+    from admin_api.problems import Problem
+    from admin_api.staff.service import create_staff
+    from ughi.db import make_engine, make_sessionmaker, transaction, upgrade
+
+    password = args.password
+    if password is None:
+        import getpass
+
+        password = getpass.getpass(f"password for {args.email}: ")
+        if getpass.getpass("the same password again: ") != password:
+            print("the passwords differ; nothing was created", file=sys.stderr)
+            return 1
+    try:
+        check_strength(password)
+    except WeakPassword as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    db = make_engine(settings.resolved_database_url, schema=settings.database_schema)
+    try:
+        if settings.is_sqlite:
+            await upgrade(db)
+        async with transaction(make_sessionmaker(db)) as session:
+            staff = await create_staff(
+                session, email=args.email, role=args.role, password=password, centre_id=args.centre, name=args.name
+            )
+            print(f"created {staff.role} {staff.email} (id {staff.id})")
+    except Problem as exc:
+        print(f"not created: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ughi", description="Ughi: an assistant for migrants.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +173,20 @@ def _parser() -> argparse.ArgumentParser:
     ev = kb.add_parser("eval", help="measure search on a labelled question set")
     ev.add_argument("--content", type=Path, required=True)
     ev.add_argument("--questions", type=Path, required=True)
+    flows = sub.add_parser("flows", help="guided intake flows").add_subparsers(dest="flows_command", required=True)
+    diagram = flows.add_parser("diagram", help="print a flow as a Mermaid diagram")
+    diagram.add_argument("name", help="flow id, e.g. pre_departure")
+    diagram.add_argument("--lang", default="en", help="language of the labels (default: en)")
+    check = flows.add_parser("check", help="validate flow files")
+    check.add_argument("dir", nargs="?", type=Path, default=None, help="folder of flow files (default: bot/flows)")
+    staff = sub.add_parser("staff", help="staff accounts of the admin API")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add", help="create a staff account (the password is asked for when not given)")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=("admin", "editor", "counsellor"))
+    add.add_argument("--centre", default=None, help="the centre id (required for counsellors), e.g. yerevan")
+    add.add_argument("--name", default="")
+    add.add_argument("--password", default=None, help="prompted for when not given (better: not in shell history)")
     return parser
 
 
@@ -125,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         from knowledge.evaluation import main as eval_main
 
         return eval_main(["--content", str(args.content), "--questions", str(args.questions)])
+    if args.command == "flows":
+        return _flows(args)
     try:
         settings = get_settings()
     except ValueError as exc:
@@ -137,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "chat":
         logging.getLogger().setLevel(logging.WARNING)
         return asyncio.run(_chat(settings))
+    if args.command == "staff":
+        return asyncio.run(_staff_add(settings, args))
     if args.command == "db":
         return _db_upgrade(settings)
     if args.kb_command == "import":

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.engine import Engine
+from bot.engine.flow_versions import FlowCatalog
 from bot.inbox import Inbox
 from knowledge import repository
 from knowledge.articles import load_content
@@ -55,7 +56,9 @@ async def start_services(settings: Settings, *, migrate: bool | None = None) -> 
     sessions = make_sessionmaker(db)
     await import_shipped_content_if_empty(sessions, settings)
     knowledge = await KnowledgeBase.from_database(sessions)
-    engine = Engine(sessions=sessions, knowledge=knowledge, default_language=settings.default_language)
+    engine = Engine(
+        sessions=sessions, knowledge=knowledge, default_language=settings.default_language, flows=FlowCatalog()
+    )
     return Services(
         settings=settings, db=db, sessions=sessions, knowledge=knowledge, engine=engine, inbox=Inbox(sessions)
     )

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "dev-secret-key"}
@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     auto_migrate: bool | None = None  # None: migrate on start for SQLite; PostgreSQL uses `ughi db upgrade`
     content_dir: Path | None = None  # None: the content shipped in knowledge/content
     polling_concurrency: int = 64
+    # people's data: transcripts and unfinished intakes older than this are deleted by a periodic job
+    retention_days: int = Field(default=365, ge=1)
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    # admin API
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=14, ge=1)
+    max_request_bytes: int = Field(default=1_000_000, ge=1024)  # any admin API request body
+    max_import_bytes: int = Field(default=10_000_000, ge=1024)  # the YAML content import
 
     @field_validator("default_language")
     @classmethod

@@ -61,6 +61,13 @@ class ConversationEngine(Protocol):
     async def mark_blocked(self, channel: str, external_id: str) -> None: ...
 
 
+class StaffUpdates(Protocol):
+    """The counsellors' chat (bot.channels.telegram_staff.StaffDesk): its updates bypass the engine."""
+
+    def accepts(self, update: Update) -> bool: ...
+    async def handle(self, update: Update) -> None: ...
+
+
 class UpdateInbox(Protocol):
     async def store(self, items: Sequence[tuple[str, dict[str, Any]]]) -> int: ...
     async def pending(self, limit: int = 1000) -> list[tuple[str, dict[str, Any]]]: ...
@@ -89,8 +96,10 @@ class TelegramChannel:
         default_language: str = "hy",
         retry_delay: float = 0.5,
         poll_seconds: int = POLL_SECONDS,
+        staff: StaffUpdates | None = None,
     ) -> None:
         self.bot = bot
+        self.staff = staff
         self.engine = engine
         self.inbox = inbox
         self.default_language = default_language
@@ -148,8 +157,12 @@ class TelegramChannel:
     async def _accept(self, batch: Sequence[dict[str, Any]]) -> list[Update]:
         """Parse a batch and store what the engine will handle; returns the updates to process."""
         parsed = [(update, raw) for raw in batch if (update := self._parse(raw)) is not None]
-        await self.inbox.store([(update_key(u.update_id), raw) for u, raw in parsed if to_inbound(u) is not None])
+        kept = [(update_key(u.update_id), raw) for u, raw in parsed if to_inbound(u) is not None or self._is_staff(u)]
+        await self.inbox.store(kept)
         return [update for update, _ in parsed]
+
+    def _is_staff(self, update: Update) -> bool:
+        return self.staff is not None and self.staff.accepts(update)
 
     def _parse(self, raw: dict[str, Any]) -> Update | None:
         try:
@@ -182,6 +195,9 @@ class TelegramChannel:
     async def process_update(self, update: Update) -> None:
         """Handle one update end to end; never raises."""
         try:
+            if self.staff is not None and self._is_staff(update):
+                await self.staff.handle(update)  # the counsellors' chat; it answers its own buttons
+                return
             if update.callback_query is not None:
                 await self._call(AnswerCallbackQuery(callback_query_id=update.callback_query.id), quiet=True)
             blocked = blocked_chat(update)

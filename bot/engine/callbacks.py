@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 MAX_BYTES = 64
-_ARG = re.compile(r"^[a-z0-9][a-z0-9-]{0,55}$")
+_ARG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,55}$")
 
 # action -> number of arguments it takes
 ACTIONS: dict[str, int] = {
@@ -23,6 +23,14 @@ ACTIONS: dict[str, int] = {
     "mydata": 0,  # show what we hold
     "erase": 1,  # ask | yes
     "cmds": 0,  # what Ughi understands
+    "flow": 1,  # start a guided intake: flow id
+    "fres": 1,  # continue | restart an unfinished intake
+    "ans": 2,  # step id, choice id
+    "fnav": 1,  # back | skip | cancel | done
+    "fedit": 1,  # step id to change, from the summary
+    "fsend": 0,  # send the summary
+    "share": 1,  # yes | no: pass the profile to a centre
+    "reqs": 0,  # my requests
 }
 
 

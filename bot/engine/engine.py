@@ -13,7 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.engine import callbacks as cb
-from bot.engine import privacy, screens
+from bot.engine import intake, privacy, requests, screens
+from bot.engine.flow_versions import FlowCatalog
 from bot.engine.turn import Turn
 from bot.engine.types import Inbound, InboundKind, Reply
 from bot.i18n import gettext_for, pick_language
@@ -24,16 +25,22 @@ from ughi.db import transaction, utcnow
 
 log = logging.getLogger(__name__)
 TRANSCRIPT_LIMIT = 4000
-COMMANDS = {"start", "menu", "language", "help", "privacy"}
+COMMANDS = {"start", "menu", "language", "help", "privacy", "my_requests"}
 
 
 class Engine:
     def __init__(
-        self, *, sessions: async_sessionmaker[AsyncSession], knowledge: KnowledgeBase, default_language: str = "hy"
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        knowledge: KnowledgeBase,
+        default_language: str = "hy",
+        flows: FlowCatalog | None = None,
     ) -> None:
         self.sessions = sessions
         self.knowledge = knowledge
         self.default_language = default_language
+        self.flows = flows or FlowCatalog()
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._lock_users: dict[tuple[str, str], int] = {}
 
@@ -88,6 +95,7 @@ class Engine:
             state=state,
             kb=self.knowledge,
             default_language=self.default_language,
+            flows=self.flows,
         )
         transcript = [_entry(contact.id, "in", inbound.kind.value, _transcript_text(inbound))]
         erased = await dispatch(turn)
@@ -152,10 +160,18 @@ async def dispatch(t: Turn) -> bool:
         if action and action.name == "lang":
             screens.greet(t)
             return False
-    if ib.kind is InboundKind.TEXT:
-        await _on_text(t, ib.text.strip())
-    elif ib.kind is InboundKind.BUTTON:
+    if ib.kind is InboundKind.BUTTON:
         return await _on_button(t, cb.decode(ib.data))
+    text = ib.text.strip()
+    if ib.kind is InboundKind.TEXT and text and not text.startswith("/") and await requests.relay(t, text):
+        return False
+    if t.state.screen in intake.INTAKE_SCREENS and not text.startswith("/"):
+        run = await intake.active_run(t)
+        if run is not None:
+            await intake.on_message(t, run)
+            return False
+    if ib.kind is InboundKind.TEXT:
+        await _on_text(t, text)
     elif ib.kind is InboundKind.VOICE:
         screens.unsupported(t, "voice")
     elif ib.kind in (InboundKind.CONTACT, InboundKind.LOCATION):
@@ -174,7 +190,13 @@ async def _on_text(t: Turn, text: str) -> None:
         if name not in COMMANDS:
             screens.unsupported(t, "command")
         elif name == "start":
-            screens.greet(t)
+            run = await intake.active_run(t)
+            if run is not None:
+                intake.offer_resume(t, run)
+            else:
+                screens.greet(t)
+        elif name == "my_requests":
+            await requests.my_requests(t)
         elif name == "menu":
             screens.show_menu(t)
         elif name == "language":
@@ -192,6 +214,8 @@ async def _on_button(t: Turn, action: cb.Action | None) -> bool:
         screens.stale_button(t)
         return False
     name, args = action.name, action.args
+    if await intake.on_button(t, action):
+        return False
     if name in ("menu", "topics"):
         screens.show_menu(t, replace=True)
     elif name == "topic":
@@ -208,7 +232,11 @@ async def _on_button(t: Turn, action: cb.Action | None) -> bool:
     elif name == "ask":
         screens.prompt_question(t)
     elif name == "human":
-        privacy.counsellor(t)
+        await requests.counsellor(t)
+    elif name == "share":
+        await requests.answer_share(t, args[0])
+    elif name == "reqs":
+        await requests.my_requests(t)
     elif name == "consent":
         return await _on_consent(t, args[0])
     elif name == "privacy":
@@ -233,7 +261,9 @@ async def _on_consent(t: Turn, answer: str) -> bool:
         return False
     then = await privacy.answer_consent(t, answer)
     if then == "human":
-        privacy.counsellor(t)
+        await requests.counsellor(t)
+    elif then and then.startswith("flow:"):
+        await intake.start(t, then.removeprefix("flow:"))
     elif answer == "yes":
         screens.show_menu(t)
     return False

@@ -6,13 +6,13 @@ from sqlalchemy import delete, func, select, update
 
 from bot.engine import callbacks as cb
 from bot.engine import screens
-from bot.engine.markup import escape_md
 from bot.engine.turn import Turn
 from bot.engine.types import Button, Reply
+from bot.flows.models import FlowRun
 from bot.i18n import format_when
 from bot.models import ConsentRecord, Contact, ConversationState, TranscriptEntry
-from knowledge.centres import Centre, load_centres
 from knowledge.models import ArticleFeedback, UnansweredQuestion
+from leads.models import Lead
 from ughi.db import utcnow
 
 CONSENT_VERSION = "2026-11-v1"
@@ -73,32 +73,6 @@ async def answer_consent(t: Turn, answer: str) -> str | None:
         t, intro=_("No problem: nothing about you will be asked or shared. All the information is still here for you.")
     )
     return None
-
-
-def counsellor(t: Turn) -> None:
-    """Talk to a counsellor. Until requests through Ughi are live, point honestly to the centres."""
-    _ = t._
-    if not has_consent(t):
-        ask_consent(t, then="human")
-        return
-    rows = []
-    for article_id in ("talk-to-counsellor", "find-centre"):
-        article = t.kb.article(article_id)
-        if article is not None:
-            rows.append([Button(article.translation(t.lang).title, cb.encode("art", article.id))])
-    rows.append([Button(_("⬅ Main menu"), cb.encode("menu"))])
-    t.set_screen("menu")
-    text = _(
-        "Counsellors of the Migration Resource Centres help free of charge. Requests sent through "
-        "Ughi are coming soon; for now, please contact your nearest centre directly."
-    )
-    centres = "\n".join(_centre_line(centre, t.lang) for centre in load_centres())
-    t.say(Reply(f"{text}\n\n{centres}" if centres else text, buttons=rows))
-
-
-def _centre_line(centre: Centre, lang: str) -> str:
-    details = " · ".join(escape_md(value) for value in centre.details.values())
-    return f"- **{centre.name_in(lang)}**" + (f": {details}" if details else "")
 
 
 def show_privacy(t: Turn) -> None:
@@ -205,6 +179,11 @@ async def erase(t: Turn) -> bool:
     await t.session.execute(delete(TranscriptEntry).where(TranscriptEntry.contact_id == cid))
     await t.session.execute(delete(ConsentRecord).where(ConsentRecord.contact_id == cid))
     await t.session.execute(delete(ConversationState).where(ConversationState.contact_id == cid))
+    # intakes lose their answers and their link to the person; the steps reached stay for the funnel
+    await t.session.execute(update(FlowRun).where(FlowRun.contact_id == cid).values(contact_id=None, answers={}))
+    await t.session.execute(
+        update(Lead).where(Lead.contact_id == cid).values(contact_id=None, summary={}, anonymised=True)
+    )
     await t.session.execute(update(ArticleFeedback).where(ArticleFeedback.contact_id == cid).values(contact_id=None))
     await t.session.execute(delete(Contact).where(Contact.id == cid))
     t.say(

@@ -6,6 +6,7 @@ from bot.engine import callbacks as cb
 from bot.engine.markup import quote
 from bot.engine.turn import Turn
 from bot.engine.types import Button, Reply
+from bot.flows.schema import text_in
 from bot.i18n import LANGUAGE_NAMES, available_languages
 from knowledge import repository
 from knowledge.articles import Article
@@ -19,6 +20,10 @@ def menu_buttons(t: Turn) -> list[list[Button]]:
     rows = [
         [Button(f"{topic.emoji} {topic.title_in(t.lang)}".strip(), cb.encode("topic", topic.id, 0))]
         for topic in t.kb.topics()
+    ]
+    rows += [
+        [Button(f"{flow.emoji} {text_in(flow.title, t.lang)}".strip(), cb.encode("flow", flow.id))]
+        for flow in t.flows.ordered()
     ]
     rows.append([Button(_("❓ Ask a question"), cb.encode("ask"))])
     rows.append([Button(_("🧑‍💼 Talk to a counsellor"), cb.encode("human"))])

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.engine.flow_versions import FlowCatalog
 from bot.engine.types import Inbound, Reply
 from bot.i18n import gettext_for
 from bot.models import Contact, ConversationState
@@ -22,6 +23,7 @@ class Turn:
     state: ConversationState
     kb: KnowledgeBase
     default_language: str
+    flows: FlowCatalog
     replies: list[Reply] = field(default_factory=list)
 
     @property

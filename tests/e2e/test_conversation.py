@@ -132,7 +132,14 @@ async def test_commands_in_three_languages(ughi: Ughi, api: FakeBotAPI) -> None:
     descriptions = {lang: " ".join(c["description"] for c in cmds) for (_, lang), cmds in api.commands.items()}
     assert written_in("hy", descriptions["hy"]) and written_in("ru", descriptions["ru"])
     assert written_in("en", descriptions["en"])
-    assert [c["command"] for c in api.commands[("default", "en")]] == ["start", "menu", "language", "help", "privacy"]
+    assert [c["command"] for c in api.commands[("default", "en")]] == [
+        "start",
+        "menu",
+        "language",
+        "help",
+        "privacy",
+        "my_requests",
+    ]
 
 
 async def test_many_people_at_once(ughi: Ughi, api: FakeBotAPI) -> None:

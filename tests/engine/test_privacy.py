@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from bot.engine.privacy import CONSENT_VERSION
 from bot.models import ConsentRecord, Contact, TranscriptEntry
+from leads.models import Lead, OutboxMessage
 from tests.engine.helpers import buttons, press, say, texts
 from ughi.services import Services
 
@@ -32,7 +33,7 @@ async def test_consent_is_recorded_with_version_and_time(services: Services) -> 
     await say(services.engine, "p2", "/start", hint="ru")
     await press(services.engine, "p2", "human")
     replies = await press(services.engine, "p2", "consent:yes")
-    assert "art:find-centre" in buttons(replies) or "art:talk-to-counsellor" in buttons(replies)
+    assert "№1" in texts(replies), "the consent was for the counsellor request, which follows at once"
     contact = await _contact(services, "p2")
     assert contact is not None and contact.consent_version == CONSENT_VERSION and contact.consent_at is not None
     async with services.sessions() as session:
@@ -57,10 +58,28 @@ async def test_show_and_erase_my_data(services: Services) -> None:
         assert await session.scalar(select(func.count()).select_from(TranscriptEntry)) == 0
 
 
-async def test_counsellor_screen_lists_the_centres_without_unfilled_fields(services: Services) -> None:
+async def test_talking_to_a_counsellor_creates_one_request(services: Services) -> None:
     await say(services.engine, "p4", "/start", hint="en")
     await press(services.engine, "p4", "human")
     replies = await press(services.engine, "p4", "consent:yes")
-    shown = texts(replies)
-    assert "Gyumri" in shown and "Ashtarak" in shown and "Yerevan" in shown
-    assert "[CENTRE" not in shown
+    assert "request #1" in texts(replies) and "/my_requests" in texts(replies)
+    replies = await press(services.engine, "p4", "human")
+    assert "already have an open request #1" in texts(replies)
+    replies = await say(services.engine, "p4", "/my_requests")
+    assert "#1" in texts(replies) and "received" in texts(replies)
+    async with services.sessions() as session:
+        leads = (await session.scalars(select(Lead))).all()
+        outbox = (await session.scalars(select(OutboxMessage))).all()
+    assert [(lead.source, lead.status) for lead in leads] == [("counsellor", "new")]
+    assert [m.kind for m in outbox] == ["lead_card"]
+
+
+async def test_erasing_anonymises_requests(services: Services) -> None:
+    await say(services.engine, "p5", "/start", hint="en")
+    await press(services.engine, "p5", "human")
+    await press(services.engine, "p5", "consent:yes")
+    await press(services.engine, "p5", "erase:ask")
+    await press(services.engine, "p5", "erase:yes")
+    async with services.sessions() as session:
+        lead = await session.scalar(select(Lead))
+    assert lead is not None and lead.contact_id is None and lead.anonymised and lead.summary == {}

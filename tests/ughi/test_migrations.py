@@ -6,8 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
+import admin_api.models  # noqa: F401  (registers tables)
 import bot.flows.models
 import bot.models  # noqa: F401  (registers tables)
+import knowledge.editing_models
 import knowledge.models  # noqa: F401  (registers tables)
 import leads.models  # noqa: F401  (registers tables)
 from ughi.db import Base, make_engine, upgrade

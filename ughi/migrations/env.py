@@ -7,8 +7,10 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import admin_api.models  # noqa: F401  (registers tables)
 import bot.flows.models
 import bot.models  # noqa: F401  (registers tables)
+import knowledge.editing_models
 import knowledge.models  # noqa: F401  (registers tables)
 import leads.models  # noqa: F401  (registers tables)
 from ughi.db import Base, make_engine

@@ -1,0 +1,1 @@
+"""Content for editors: topics, articles, versions, translations, YAML, search preview."""

@@ -1,0 +1,1 @@
+"""Leads for counsellors and admins."""

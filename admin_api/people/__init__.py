@@ -1,0 +1,1 @@
+"""People's data: export, erasure, retention."""

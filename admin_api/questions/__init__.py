@@ -1,0 +1,1 @@
+"""Unanswered questions for editors."""

@@ -1,0 +1,221 @@
+"""The outbox's Telegram sender: lead cards, forum topics (or reply threads), relays and notices to people."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any, TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
+from aiogram.methods import CloseForumTopic, CreateForumTopic, EditMessageText, SendMessage, TelegramMethod
+from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels import telegram_staff_cards as cards
+from bot.channels.render import split_message, to_html
+from bot.channels.telegram_updates import CHANNEL
+from bot.i18n import gettext_for
+from bot.models import Contact
+from leads.models import Lead, OutboxMessage, StaffMember
+from leads.outbox import SendError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class TelegramSender:
+    """Renders outbox messages into Bot API calls; staff texts in `language`, a person's in their own."""
+
+    def __init__(self, bot: Bot, *, staff_chat_id: int | None, language: str) -> None:
+        self.bot = bot
+        self.staff_chat_id = staff_chat_id
+        self.language = language
+        self._forum: bool | None = None  # learnt from the first createForumTopic: topics on, or reply threads
+
+    async def send(self, session: AsyncSession, message: OutboxMessage) -> None:
+        """Deliver one outbox message (leads.outbox.Sender)."""
+        payload = message.payload
+        if message.kind == "to_contact":
+            await self._to_contact(session, payload)
+            return
+        lead = await session.get(Lead, int(payload.get("lead_id") or 0))
+        if lead is None:
+            raise SendError(f"lead {payload.get('lead_id')} no longer exists", permanent=True)
+        if message.kind == "lead_card":
+            await self._card(session, lead)
+        elif message.kind == "lead_assigned":
+            await self._assigned(session, lead, await self._staff_name(session, payload.get("staff_id")))
+        elif message.kind == "lead_closed":
+            await self._closed(session, lead, await self._staff_name(session, payload.get("staff_id")))
+        elif message.kind == "to_staff":
+            if await self._ensure_thread(session, lead):  # only when "lead_assigned" was given up on
+                await self._intro(session, lead)
+            for chunk in cards.relayed_to_staff(str(payload.get("text", ""))):
+                await self._staff_call(SendMessage(text=chunk, parse_mode="HTML", **self._in_thread(lead)))
+        else:
+            raise SendError(f"unknown outbox message kind {message.kind!r}", permanent=True)
+
+    # ---- the counsellors' chat -------------------------------------------------------------------------------
+
+    async def _card(self, session: AsyncSession, lead: Lead) -> None:
+        if lead.card_message_id is not None:
+            return  # already shown (the card is also made on demand as a reply thread's root)
+        sent = await self._staff_call(
+            SendMessage(
+                chat_id=self._chat(lead),
+                text=cards.card_html(lead, lang=self.language, assignee=await self._assignee(session, lead)),
+                parse_mode="HTML",
+                reply_markup=cards.card_markup(lead, lang=self.language, chat_id=self._chat(lead)),
+            )
+        )
+        lead.staff_chat_id, lead.card_message_id = sent.chat.id, sent.message_id
+
+    async def _assigned(self, session: AsyncSession, lead: Lead, name: str) -> None:
+        """Taken: the lead's thread (made now, or handed to another counsellor) opens with its card and buttons."""
+        if lead.status == "closed":
+            return  # closed before the thread was made: the closing message updates the card
+        await self._ensure_thread(session, lead)
+        await self._intro(session, lead, name)
+        await self._refresh_card(session, lead)
+
+    async def _intro(self, session: AsyncSession, lead: Lead, name: str | None = None) -> None:
+        name = name or await self._assignee(session, lead) or "—"
+        await self._staff_call(
+            SendMessage(
+                text=cards.thread_intro_html(lead, lang=self.language, assignee=name),
+                parse_mode="HTML",
+                reply_markup=cards.close_markup(lead.id, self.language),
+                **self._in_thread(lead),
+            )
+        )
+
+    async def _closed(self, session: AsyncSession, lead: Lead, name: str) -> None:
+        await self._refresh_card(session, lead, closed_by=name)
+        if lead.staff_thread_id is None:
+            return
+        _ = gettext_for(self.language)
+        text = "🔒 " + _("{name} closed the case: {outcome}. The person has been told.").format(
+            name=html.escape(name), outcome=cards.outcome_label(lead.outcome, self.language)
+        )
+        await self._staff_call(SendMessage(text=text, parse_mode="HTML", **self._in_thread(lead)))
+        if not self._reply_thread(lead):
+            await self._quietly(CloseForumTopic(chat_id=self._chat(lead), message_thread_id=lead.staff_thread_id))
+
+    async def _ensure_thread(self, session: AsyncSession, lead: Lead) -> bool:
+        """Make the lead's thread if it has none: a forum topic, else replies under its card. True if made now."""
+        if lead.staff_thread_id is not None:
+            return False
+        chat = self._chat(lead)
+        topic = await self._create_topic(chat, lead) if self._forum is not False else None
+        if topic is None and lead.card_message_id is None:
+            await self._card(session, lead)
+        lead.staff_chat_id, lead.staff_thread_id = chat, topic if topic is not None else lead.card_message_id
+        return True
+
+    async def _create_topic(self, chat: int, lead: Lead) -> int | None:
+        """A new forum topic's thread id; None when the chat has no topics (or the bot may not make them)."""
+        try:
+            topic = await self.bot(CreateForumTopic(chat_id=chat, name=cards.topic_name(lead)))
+        except TelegramBadRequest as err:
+            log.warning("no forum topic in the staff chat (%s): leads get reply threads", err.message)
+            self._forum = False
+            return None
+        except TelegramAPIError as err:
+            raise _send_error(err, permanent=False) from err
+        self._forum = True
+        return topic.message_thread_id
+
+    async def _refresh_card(self, session: AsyncSession, lead: Lead, closed_by: str | None = None) -> None:
+        if lead.card_message_id is None or lead.staff_chat_id is None:
+            return
+        markup = cards.card_markup(lead, lang=self.language, chat_id=lead.staff_chat_id)
+        text = cards.card_html(
+            lead, lang=self.language, assignee=await self._assignee(session, lead), closed_by=closed_by
+        )
+        edit = EditMessageText(
+            chat_id=lead.staff_chat_id,
+            message_id=lead.card_message_id,
+            text=text,
+            parse_mode="HTML",
+            reply_markup=markup or InlineKeyboardMarkup(inline_keyboard=[]),
+        )
+        await self._quietly(edit)
+
+    def _chat(self, lead: Lead) -> int:
+        chat = lead.staff_chat_id or self.staff_chat_id
+        if chat is None:
+            raise SendError("UGHI_STAFF_CHAT_ID is not set: lead cards wait in the outbox")
+        return chat
+
+    def _reply_thread(self, lead: Lead) -> bool:
+        return lead.staff_thread_id is not None and lead.staff_thread_id == lead.card_message_id
+
+    def _in_thread(self, lead: Lead) -> dict[str, Any]:
+        """Where a message of this lead goes: its forum topic, or a reply under its card."""
+        where: dict[str, Any] = {"chat_id": self._chat(lead)}
+        if self._reply_thread(lead):
+            where["reply_parameters"] = ReplyParameters(
+                message_id=lead.staff_thread_id or 0, allow_sending_without_reply=True
+            )
+        elif lead.staff_thread_id is not None:
+            where["message_thread_id"] = lead.staff_thread_id
+        return where
+
+    async def _staff_call(self, method: TelegramMethod[Message]) -> Message:
+        """Counsellors' chat: every refusal may be a setting to fix (bot not admin, wrong id), so none is final."""
+        try:
+            return await self.bot(method)
+        except TelegramAPIError as err:
+            raise _send_error(err, permanent=False) from err
+
+    async def _quietly(self, method: TelegramMethod[T]) -> None:
+        """A nicety (an edited card, a closed topic): its failure never holds back the message itself."""
+        try:
+            await self.bot(method)
+        except TelegramAPIError as err:
+            log.info("%s not done: %s", method.__api_method__, err.message)
+
+    async def _assignee(self, session: AsyncSession, lead: Lead) -> str | None:
+        return await self._staff_name(session, lead.assigned_to) if lead.assigned_to is not None else None
+
+    async def _staff_name(self, session: AsyncSession, staff_id: object) -> str:
+        staff = await session.get(StaffMember, staff_id) if isinstance(staff_id, int) else None
+        return (staff.name or staff.email.split("@")[0]) if staff is not None else "—"
+
+    # ---- the person ------------------------------------------------------------------------------------------
+
+    async def _to_contact(self, session: AsyncSession, payload: dict[str, Any]) -> None:
+        contact = await session.get(Contact, int(payload.get("contact_id") or 0))
+        if contact is None:
+            raise SendError("the person erased their data", permanent=True)
+        if contact.channel != CHANNEL:
+            raise SendError(f"the person is on {contact.channel}, not Telegram", permanent=True)
+        lang = contact.language or self.language
+        if "text" in payload:
+            chunks = cards.relayed_to_person(str(payload["text"]), lang)
+        else:
+            lead = await session.get(Lead, int(payload.get("lead_id") or 0))
+            notice = cards.notice_for_person(str(payload.get("notice")), lead, lang) if lead is not None else None
+            if notice is None:
+                raise SendError(f"nothing to say for {payload}", permanent=True)
+            chunks = [to_html(chunk) for chunk in split_message(notice)]
+        for chunk in chunks:
+            try:
+                await self.bot(SendMessage(chat_id=int(contact.external_id), text=chunk, parse_mode="HTML"))
+            except TelegramForbiddenError as err:
+                contact.blocked = True
+                raise SendError(err.message, permanent=True) from err
+            except TelegramAPIError as err:
+                raise _send_error(err, permanent=isinstance(err, TelegramBadRequest)) from err
+
+
+def _send_error(err: TelegramAPIError, *, permanent: bool) -> SendError:
+    if isinstance(err, TelegramRetryAfter):
+        return SendError(err.message, retry_after=float(err.retry_after))
+    return SendError(f"{type(err).__name__}: {err.message}", permanent=permanent)
