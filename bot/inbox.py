@@ -60,6 +60,7 @@ async def claim(session: AsyncSession, key: str) -> bool:
         update(InboxUpdate)
         .where(InboxUpdate.key == key, InboxUpdate.handled_at.is_(None))
         .values(handled_at=now, payload={}, attempts=InboxUpdate.attempts + 1)
+        .execution_options(synchronize_session=False)  # no loaded InboxUpdate objects to keep in step
     )
     if _rowcount(marked) == 1:
         return True
