@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.engine import callbacks as cb
-from bot.engine import screens
+from bot.engine import privacy, screens
 from bot.engine.markup import escape_md
 from bot.engine.turn import Turn
 from bot.engine.types import Button, InboundKind, KeyButton, Reply
@@ -44,8 +44,6 @@ async def start(t: Turn, flow_id: str) -> None:
         offer_resume(t, run, wanted=flow_id)
         return
     if flow.personal and t.contact.consent_version is None:
-        from bot.engine import privacy  # privacy imports this module for its "then" actions
-
         privacy.ask_consent(t, then=f"flow:{flow_id}")
         return
     await t.flows.remember(t.session, flow)
@@ -206,7 +204,7 @@ async def on_button(t: Turn, action: cb.Action) -> bool:
             t.set_screen("intake", run=run.id, step=args[0], editing=True, sel=[])
             await show_step(t, run, flow, flow.step(args[0]))
         elif name == "fsend" and t.state.screen == "summary":
-            from bot.engine import requests
+            from bot.engine import requests  # requests reads runs through this module: imported when needed
 
             await requests.submit(t, run, flow)
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.engine import callbacks as cb
-from bot.engine import screens
+from bot.engine import privacy, screens
 from bot.engine.turn import Turn
 from bot.engine.types import Button, Reply
 from bot.flows import Flow
@@ -142,8 +142,6 @@ async def answer_share(t: Turn, answer: str) -> None:
 async def counsellor(t: Turn) -> None:
     """Talk to a counsellor, at any moment: creates a request (once) with what we already know."""
     _ = t._
-    from bot.engine import privacy  # privacy imports this module
-
     if t.contact.consent_version is None:
         privacy.ask_consent(t, then="human")
         return
@@ -160,7 +158,7 @@ async def counsellor(t: Turn) -> None:
         return
     summary: dict[str, str] = {}
     region = None
-    from bot.engine.intake import active_run, flow_of
+    from bot.engine.intake import active_run, flow_of  # intake submits through this module
 
     run = await active_run(t)
     flow = await flow_of(t, run) if run is not None else None
