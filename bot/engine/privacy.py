@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 
+from bot import erasure
 from bot.engine import callbacks as cb
 from bot.engine import screens
 from bot.engine.turn import Turn
 from bot.engine.types import Button, Reply
-from bot.flows.models import FlowRun
 from bot.i18n import format_when
-from bot.models import ConsentRecord, Contact, ConversationState, TranscriptEntry
-from knowledge.models import ArticleFeedback, UnansweredQuestion
-from leads.models import Lead
+from bot.models import ConsentRecord, TranscriptEntry
+from knowledge.models import ArticleFeedback
 from ughi.db import utcnow
 
 CONSENT_VERSION = "2026-11-v1"
@@ -174,18 +173,7 @@ async def erase(t: Turn) -> bool:
     if t.state.screen != "erase":
         confirm_erase(t)
         return False
-    cid = t.contact.id
-    await t.session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.contact_id == cid))
-    await t.session.execute(delete(TranscriptEntry).where(TranscriptEntry.contact_id == cid))
-    await t.session.execute(delete(ConsentRecord).where(ConsentRecord.contact_id == cid))
-    await t.session.execute(delete(ConversationState).where(ConversationState.contact_id == cid))
-    # intakes lose their answers and their link to the person; the steps reached stay for the funnel
-    await t.session.execute(update(FlowRun).where(FlowRun.contact_id == cid).values(contact_id=None, answers={}))
-    await t.session.execute(
-        update(Lead).where(Lead.contact_id == cid).values(contact_id=None, summary={}, anonymised=True)
-    )
-    await t.session.execute(update(ArticleFeedback).where(ArticleFeedback.contact_id == cid).values(contact_id=None))
-    await t.session.execute(delete(Contact).where(Contact.id == cid))
+    await erasure.erase_contact(t.session, contact_id=t.contact.id)
     t.say(
         Reply(
             _(

@@ -42,6 +42,13 @@ def _what_happens_next(t: Turn, lead: Lead, centre: Centre | None) -> str:
     return _("A counsellor will write to you here as soon as possible.")
 
 
+def _request_sent(t: Turn, lead: Lead, centre: Centre | None) -> None:
+    _ = t._
+    sent = _("Your request #{number} has been sent.").format(number=lead.id)
+    follow = _("You can follow it with /my_requests.")
+    screens.show_menu(t, intro=f"{sent} {_what_happens_next(t, lead, centre)} {follow}")
+
+
 async def submit(t: Turn, run: FlowRun, flow: Flow) -> None:
     """The person sent the summary: name red flags back, then ask before passing the profile on."""
     _ = t._
@@ -129,14 +136,7 @@ async def answer_share(t: Turn, answer: str) -> None:
         centre=_target(centre),
         flow_run_id=run.id,
     )
-    screens.show_menu(
-        t,
-        intro=_("Your request #{number} has been sent.").format(number=lead.id)
-        + " "
-        + _what_happens_next(t, lead, centre)
-        + " "
-        + _("You can follow it with /my_requests."),
-    )
+    _request_sent(t, lead, centre)
 
 
 async def counsellor(t: Turn) -> None:
@@ -179,14 +179,7 @@ async def counsellor(t: Turn) -> None:
         centre=_target(centre),
         flow_run_id=run.id if run is not None else None,
     )
-    screens.show_menu(
-        t,
-        intro=_("Your request #{number} has been sent.").format(number=lead.id)
-        + " "
-        + _what_happens_next(t, lead, centre)
-        + " "
-        + _("You can follow it with /my_requests."),
-    )
+    _request_sent(t, lead, centre)
 
 
 async def my_requests(t: Turn) -> None:
