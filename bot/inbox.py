@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -51,27 +51,30 @@ class Inbox:
                 row.attempts += 1
 
 
+_MARK_HANDLED = (
+    update(InboxUpdate)
+    .where(InboxUpdate.key == bindparam("k"), InboxUpdate.handled_at.is_(None))
+    .values(handled_at=bindparam("now"), payload={}, attempts=InboxUpdate.attempts + 1)
+)
+_ADD_HANDLED = {
+    dialect: insert(InboxUpdate)
+    .values(key=bindparam("k"), payload={}, received_at=bindparam("now"), handled_at=bindparam("now"), attempts=1)
+    .on_conflict_do_nothing(index_elements=["key"])
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
 async def claim(session: AsyncSession, key: str) -> bool:
     """Within the caller's transaction: False if `key` was handled already, else mark it handled.
 
-    The payload is dropped once handled: the inbox is a delivery log, not a store of what people wrote."""
+    The payload is dropped once handled: the inbox is a delivery log, not a store of what people wrote.
+    Core statements on the session's connection: no loaded InboxUpdate objects need keeping in step."""
+    connection = await session.connection()
     now = utcnow()
-    marked = await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.key == key, InboxUpdate.handled_at.is_(None))
-        .values(handled_at=now, payload={}, attempts=InboxUpdate.attempts + 1)
-        .execution_options(synchronize_session=False)  # no loaded InboxUpdate objects to keep in step
-    )
-    if _rowcount(marked) == 1:
+    if _rowcount(await connection.execute(_MARK_HANDLED, {"k": key, "now": now})) == 1:
         return True
     # not stored by a channel beforehand (web, terminal), or handled already
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    added = await session.execute(
-        insert(InboxUpdate)
-        .values(key=key, payload={}, received_at=now, handled_at=now, attempts=1)
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
+    added = await connection.execute(_ADD_HANDLED[connection.dialect.name], {"k": key, "now": now})
     return _rowcount(added) == 1
 
 

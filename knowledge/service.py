@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,6 +14,7 @@ from knowledge.articles import Article, ContentSet, Topic
 from knowledge.search import SearchIndex, SearchResult
 
 log = logging.getLogger(__name__)
+REMEMBERED_ANSWERS = 4096  # questions whose search result is kept until the content changes
 
 
 @dataclass
@@ -22,6 +24,20 @@ class _Snapshot:
     revision: str
     articles: dict[str, Article] = field(default_factory=dict)
     by_topic: dict[str, list[Article]] = field(default_factory=dict)
+    answers: OrderedDict[tuple[str | None, str], SearchResult] = field(default_factory=OrderedDict)
+
+    def search(self, text: str, lang: str | None) -> SearchResult:
+        """The index's answer, remembered for the most recent questions: people ask the same things."""
+        key = (lang, " ".join(text.split()).casefold())
+        found = self.answers.get(key)
+        if found is not None:
+            self.answers.move_to_end(key)
+            return found
+        result = self.index.search(text, lang=lang, limit=3)
+        self.answers[key] = result
+        if len(self.answers) > REMEMBERED_ANSWERS:
+            self.answers.popitem(last=False)
+        return result
 
 
 def _snapshot(content: ContentSet, revision: str) -> _Snapshot:
@@ -72,4 +88,4 @@ class KnowledgeBase:
         return self._snap.articles.get(article_id)
 
     def search(self, text: str, lang: str | None) -> SearchResult:
-        return self._snap.index.search(text, lang=lang, limit=3)
+        return self._snap.search(text, lang)

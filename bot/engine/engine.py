@@ -6,8 +6,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,10 +23,13 @@ from bot.i18n import gettext_for, pick_language
 from bot.inbox import claim
 from bot.models import Contact, ConversationState, TranscriptEntry
 from knowledge.service import KnowledgeBase
+from leads.models import Lead
+from leads.service import RELAYING
 from ughi.db import transaction, utcnow
 
 log = logging.getLogger(__name__)
 TRANSCRIPT_LIMIT = 4000
+LAST_SEEN_PRECISION = timedelta(minutes=1)
 COMMANDS = {"start", "menu", "language", "help", "privacy", "my_requests"}
 
 
@@ -81,13 +86,12 @@ class Engine:
             )
 
     async def _handle(self, session: AsyncSession, inbound: Inbound) -> list[Reply]:
-        contact, state = await _contact_for_update(session, inbound)
+        contact, state, relaying = await _contact_for_update(session, inbound)
         if inbound.update_key and not await claim(session, inbound.update_key):
             return []
         if state is None:
             state = ConversationState(contact_id=contact.id, screen="menu", data={})
             session.add(state)
-        contact.last_seen, contact.blocked = utcnow(), False
         turn = Turn(
             session=session,
             inbound=inbound,
@@ -96,26 +100,52 @@ class Engine:
             kb=self.knowledge,
             default_language=self.default_language,
             flows=self.flows,
+            relaying=relaying,
         )
         transcript = [_entry(contact.id, "in", inbound.kind.value, _transcript_text(inbound))]
         erased = await dispatch(turn)
         if not erased:
+            _seen(contact)
             transcript += [_entry(contact.id, "out", "reply", reply.text) for reply in turn.replies]
-            await session.execute(insert(TranscriptEntry), transcript)
+            await (await session.connection()).execute(_INSERT_TRANSCRIPT, transcript)
         return turn.replies
 
 
-async def _contact_for_update(session: AsyncSession, inbound: Inbound) -> tuple[Contact, ConversationState | None]:
-    """Find or create the contact (race-free) with its state, locking the contact row for this transaction."""
-    query = (
-        select(Contact, ConversationState)
-        .outerjoin(ConversationState, ConversationState.contact_id == Contact.id)
-        .where(Contact.channel == inbound.channel, Contact.external_id == inbound.external_id)
-        .with_for_update(of=Contact)
-    )
-    row = (await session.execute(query)).first()
+def _seen(contact: Contact) -> None:
+    """Note when the person last wrote (to the minute: a busy conversation need not rewrite the row each time)."""
+    now = utcnow()
+    if contact.blocked:
+        contact.blocked = False
+    if contact.last_seen is None or now - contact.last_seen >= LAST_SEEN_PRECISION:
+        contact.last_seen = now
+
+
+_RELAYING = (
+    select(Lead.id)
+    .where(Lead.contact_id == Contact.id, Lead.status.in_(RELAYING))
+    .correlate(Contact)
+    .exists()
+    .label("relaying")
+)
+# Built once: the statements every update runs, so only their parameters change from one update to the next.
+_CONTACT_QUERY = (
+    select(Contact, ConversationState, _RELAYING)
+    .outerjoin(ConversationState, ConversationState.contact_id == Contact.id)
+    .where(Contact.channel == bindparam("channel"), Contact.external_id == bindparam("external_id"))
+    .with_for_update(of=Contact)
+)
+_INSERT_TRANSCRIPT = insert(cast(Table, TranscriptEntry.__table__))  # Core: nothing to keep in the session
+
+
+async def _contact_for_update(
+    session: AsyncSession, inbound: Inbound
+) -> tuple[Contact, ConversationState | None, bool]:
+    """Find or create the contact (race-free) with its state, locking the contact row for this transaction.
+    The flag says whether a counsellor's thread is open for them (their messages are then relayed)."""
+    key = {"channel": inbound.channel, "external_id": inbound.external_id}
+    row = (await session.execute(_CONTACT_QUERY, key)).first()
     if row is not None:
-        return row[0], row[1]
+        return row[0], row[1], bool(row[2])
     upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
     await session.execute(
@@ -123,8 +153,8 @@ async def _contact_for_update(session: AsyncSession, inbound: Inbound) -> tuple[
         .values(channel=inbound.channel, external_id=inbound.external_id, first_seen=now, last_seen=now, blocked=False)
         .on_conflict_do_nothing(index_elements=["channel", "external_id"])
     )
-    row = (await session.execute(query)).one()
-    return row[0], row[1]
+    row = (await session.execute(_CONTACT_QUERY, key)).one()
+    return row[0], row[1], bool(row[2])
 
 
 def _transcript_text(inbound: Inbound) -> str:

@@ -206,6 +206,8 @@ async def my_requests(t: Turn) -> None:
 
 async def relay(t: Turn, text: str) -> bool:
     """While a counsellor handles the person's request, what they type goes to the counsellor."""
+    if not t.relaying:
+        return False
     lead = await leads.relay_lead_for_contact(t.session, contact_id=t.contact.id)
     if lead is None:
         return False

@@ -10,6 +10,7 @@ from bot.flows.schema import text_in
 from bot.i18n import LANGUAGE_NAMES, available_languages
 from knowledge import repository
 from knowledge.articles import Article
+from ughi import metrics
 
 PAGE_SIZE = 8
 LONG_TEXT = 1000  # characters: longer messages are not searched, we ask for a short question
@@ -178,6 +179,7 @@ async def answer_question(t: Turn, text: str) -> None:
         )
         return
     result = t.kb.search(text, t.lang)
+    metrics.SEARCH_DECISIONS.labels(decision=result.decision).inc()
     candidates = [{"article": h.article_id, "score": round(h.score, 4)} for h in result.hits]
     if result.decision == "answer" and result.hits:
         article = t.kb.article(result.hits[0].article_id)

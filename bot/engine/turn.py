@@ -24,6 +24,7 @@ class Turn:
     kb: KnowledgeBase
     default_language: str
     flows: FlowCatalog
+    relaying: bool = False  # a counsellor's thread is open: what the person types goes there
     replies: list[Reply] = field(default_factory=list)
 
     @property

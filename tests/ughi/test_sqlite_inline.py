@@ -1,0 +1,76 @@
+"""SQLite on the event loop's thread: statements run at once, and a locked database is waited for without
+blocking the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ughi import sqlite_inline
+from ughi.db import make_engine
+
+
+async def test_a_write_waits_for_another_connections_lock_while_the_loop_runs(tmp_path: Path) -> None:
+    path = tmp_path / "locks.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (n INTEGER)"))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    async def release_later() -> None:
+        await asyncio.sleep(0.2)
+        holder.execute("COMMIT")
+
+    async def write() -> None:
+        async with engine.begin() as conn:  # BEGIN IMMEDIATE: refused until the holder commits
+            await conn.execute(text("INSERT INTO t VALUES (2)"))
+
+    beat = asyncio.create_task(ticker())
+    try:
+        await asyncio.gather(release_later(), write())
+    finally:
+        beat.cancel()
+    assert ticks >= 10  # the loop kept running while the write waited
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT n FROM t ORDER BY n"))).scalars().all() == [1, 2]
+    holder.close()
+    await engine.dispose()
+
+
+async def test_a_lock_never_released_ends_in_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_inline, "LOCK_WAIT_SECONDS", 0.2)
+    path = tmp_path / "stuck.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (n INTEGER)"))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(Exception, match="database is locked"):
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t VALUES (2)"))
+    holder.execute("ROLLBACK")
+    holder.close()
+    async with engine.begin() as conn:  # the pool's connection is still usable afterwards
+        await conn.execute(text("INSERT INTO t VALUES (3)"))
+    await engine.dispose()
+
+
+async def test_errors_other_than_locks_are_raised_at_once(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'e.db'}")
+    with pytest.raises(Exception, match="no such table"):
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT * FROM missing"))
+    await engine.dispose()
