@@ -3,11 +3,13 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/ughi
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY ughi ughi
 COPY bot bot
 COPY knowledge knowledge
-RUN /opt/ughi/bin/pip install . \
+COPY leads leads
+COPY admin_api admin_api
+RUN /opt/ughi/bin/pip install . -c requirements.lock \
  && /opt/ughi/bin/pybabel compile -d /opt/ughi/lib/python3.11/site-packages/bot/locales -D messages
 
 # Run: a small image, a user without privileges, migrations before start.

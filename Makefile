@@ -2,14 +2,14 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format i18n i18n-compile bench clean
+.PHONY: run test lint format i18n i18n-compile bench clean lock audit
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -c requirements.lock
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -41,6 +41,17 @@ i18n: $(STAMP)
 		--project=ughi --copyright-holder="Ughi" bot
 	$(BIN)/pybabel update --no-fuzzy-matching -i bot/locales/messages.pot -d bot/locales -D messages
 	$(BIN)/pybabel compile --statistics -d bot/locales -D messages
+
+## lock: write the exact versions installed in .venv to requirements.lock (after changing pyproject.toml)
+lock: $(STAMP)
+	{ sed -n '/^#/p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+## audit: the locked versions against known vulnerabilities (AUDIT_SERVICE=osv for OSV instead of PyPI)
+# --no-deps --disable-pip: the lock pins every package already, so nothing is resolved or downloaded
+AUDIT_SERVICE ?= pypi
+audit: $(STAMP)
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --vulnerability-service $(AUDIT_SERVICE) -r requirements.lock
 
 bench: $(STAMP)
 	$(BIN)/python bench/search.py

@@ -13,6 +13,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
+from babel.units import format_unit
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
@@ -71,12 +72,25 @@ def command_descriptions(lang: str) -> list[tuple[str, str]]:
         ("help", _("What Ughi can do")),
         ("privacy", _("My data and privacy")),
         ("my_requests", _("My requests to a counsellor")),
+        ("my_data", _("What Ughi keeps about me")),
+        ("delete_my_data", _("Delete all my data")),
     ]
 
 
 def format_when(value: datetime, lang: str) -> str:
     """A date and time written the way people of `lang` write it."""
     return format_datetime(value, format="medium", locale=Locale.parse(lang))
+
+
+def format_days(days: int, lang: str) -> str:
+    """A period as people say it: "1 year", "6 months", "45 days" (years or months only when exact)."""
+    if days % 365 == 0:
+        count, unit = days // 365, "duration-year"
+    elif days % 30 == 0:
+        count, unit = days // 30, "duration-month"
+    else:
+        count, unit = days, "duration-day"
+    return str(format_unit(count, unit, length="long", locale=Locale.parse(lang)))
 
 
 def format_number(value: float, lang: str) -> str:

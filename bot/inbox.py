@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,17 +20,31 @@ class Inbox:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def store(self, items: Sequence[tuple[str, dict[str, Any]]]) -> int:
-        """Store updates not seen before; committed when this returns. Returns how many were new."""
+    async def store(
+        self, items: Sequence[tuple[str, dict[str, Any]]], *, order: Mapping[str, tuple[str, int]] | None = None
+    ) -> int:
+        """Store updates not seen before (those seen before are left as they are); committed when this returns.
+        Returns how many updates are now safely stored.
+
+        `order` gives some keys their lane (a pseudonym of the chat) and number within it, for `earlier`."""
         if not items:
             return 0
+        order = order or {}
+        now = utcnow()
+        rows = [
+            {
+                "key": key,
+                "payload": payload,
+                "received_at": now,
+                "lane": order[key][0] if key in order else None,
+                "seq": order[key][1] if key in order else None,
+            }
+            for key, payload in items
+        ]
         async with transaction(self._sessions) as session:
-            dialect = session.get_bind().dialect.name
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            rows = [{"key": key, "payload": payload, "received_at": utcnow(), "attempts": 0} for key, payload in items]
-            stmt = insert(InboxUpdate).values(rows).on_conflict_do_nothing(index_elements=["key"])
-            result = await session.execute(stmt)
-            return max(_rowcount(result), 0)
+            connection = await session.connection()
+            await connection.execute(_STORE[connection.dialect.name], rows)  # one prepared statement, many rows
+        return len(rows)
 
     async def pending(self, limit: int = 1000) -> list[tuple[str, dict[str, Any]]]:
         """Stored but unhandled updates, oldest first (skipping those that failed too often)."""
@@ -43,6 +57,13 @@ class Inbox:
             )
             return [(key, payload) for key, payload in rows.all()]
 
+    async def earlier(self, lane: str, seq: int) -> list[tuple[str, dict[str, Any]]]:
+        """Unhandled updates of `lane` numbered before `seq`, in order: received by another replica, perhaps,
+        and to be handled before this one."""
+        async with self._sessions() as session:
+            rows = await session.execute(_EARLIER, {"lane": lane, "seq": seq, "attempts": MAX_ATTEMPTS})
+            return [(key, payload) for key, payload in rows.all()]
+
     async def mark_failed(self, key: str) -> None:
         """Count a failed attempt, so a poisonous update is not retried forever."""
         async with transaction(self._sessions) as session:
@@ -51,10 +72,34 @@ class Inbox:
                 row.attempts += 1
 
 
+_INBOX = cast(Table, InboxUpdate.__table__)
+_STORE = {
+    dialect: insert(_INBOX)
+    .values(
+        key=bindparam("key"),
+        payload=bindparam("payload", type_=_INBOX.c.payload.type),
+        received_at=bindparam("received_at", type_=_INBOX.c.received_at.type),
+        attempts=0,
+        lane=bindparam("lane"),
+        seq=bindparam("seq"),
+    )
+    .on_conflict_do_nothing(index_elements=["key"])
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_EARLIER = (
+    select(InboxUpdate.key, InboxUpdate.payload)
+    .where(
+        InboxUpdate.lane == bindparam("lane"),
+        InboxUpdate.seq < bindparam("seq"),
+        InboxUpdate.handled_at.is_(None),
+        InboxUpdate.attempts < bindparam("attempts"),
+    )
+    .order_by(InboxUpdate.seq)
+)
 _MARK_HANDLED = (
     update(InboxUpdate)
     .where(InboxUpdate.key == bindparam("k"), InboxUpdate.handled_at.is_(None))
-    .values(handled_at=bindparam("now"), payload={}, attempts=InboxUpdate.attempts + 1)
+    .values(handled_at=bindparam("now"), payload={}, attempts=InboxUpdate.attempts + 1, lane=None)
 )
 _ADD_HANDLED = {
     dialect: insert(InboxUpdate)

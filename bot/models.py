@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ughi.crypto import EncryptedJSON, EncryptedText
 from ughi.db import Base, UTCDateTime, utcnow
+
+_BARE_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{1,64})?")
+
+
+class TranscriptText(EncryptedText):
+    """What was said, encrypted; a bare command ("/start") stays readable: it says nothing about the person, and
+    statistics tell commands from questions by it."""
+
+    cache_ok = True
+
+    def stays_clear(self, value: str) -> bool:
+        return value == "" or _BARE_COMMAND.fullmatch(value) is not None
 
 
 class Contact(Base):
@@ -49,7 +63,7 @@ class TranscriptEntry(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
     kind: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(TranscriptText(), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -71,10 +85,14 @@ class InboxUpdate(Base):
     """A received update, stored before it is acknowledged to the sender; handled exactly once."""
 
     __tablename__ = "inbox"
-    __table_args__ = (Index("ix_inbox_pending", "handled_at", "received_at"),)
+    __table_args__ = (Index("ix_inbox_pending", "handled_at", "received_at"), Index("ix_inbox_lane", "lane", "seq"))
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # e.g. "tg:123456"
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())  # the update as received: names, phones
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Which chat (a pseudonym, never the chat id) and Telegram's update number: an update received by one replica
+    # is handled only after the same chat's earlier ones, wherever they were received. Cleared once handled.
+    lane: Mapped[str | None] = mapped_column(String(32))
+    seq: Mapped[int | None] = mapped_column(BigInteger)

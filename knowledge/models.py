@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ughi.crypto import EncryptedText
 from ughi.db import Base, UTCDateTime, utcnow
 
 
@@ -58,7 +59,7 @@ class UnansweredQuestion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText())  # as the person typed it: it may name them
     lang: Mapped[str | None] = mapped_column(String(8))
     decision: Mapped[str] = mapped_column(String(16))  # "none" | "choices"
     candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ughi.crypto import EncryptedJSON, EncryptedText
 from ughi.db import Base, UTCDateTime, utcnow
 
 LEAD_STATUSES = ("new", "assigned", "in_progress", "closed")
@@ -48,7 +49,7 @@ class Lead(Base):
     centre_id: Mapped[str | None] = mapped_column(String(64), index=True)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     reason: Mapped[str] = mapped_column(Text, default="")
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # key answers, shown on the card
+    summary: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON(), default=dict)  # key answers, for the card
     status: Mapped[str] = mapped_column(String(16), default="new")
     outcome: Mapped[str | None] = mapped_column(String(16))
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
@@ -74,7 +75,7 @@ class LeadEvent(Base):
     action: Mapped[str] = mapped_column(String(32))  # created, assigned, status, note, message
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(EncryptedText(), default="")  # a counsellor's note may name the person
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -87,7 +88,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))  # lead_card, to_contact, to_staff, ...
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON(), default=dict)  # relayed messages' text
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

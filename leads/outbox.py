@@ -7,8 +7,8 @@ in one transaction; on PostgreSQL the claim is a row lock taken with SKIP LOCKED
 work and never send one message twice. On SQLite run one worker per database (`ughi serve` does).
 
 A message the worker gives up on (a permanent refusal, or too many failures) is marked sent with `last_error`
-starting "gave up:", so it no longer holds back the messages queued behind it. Texts people wrote are dropped from
-the payload once a message is done: the outbox is a delivery log, not a store of conversations.
+starting "gave up:", so it no longer holds back the messages queued behind it. Texts (and the buttons under them)
+are dropped from the payload once a message is done: the outbox is a delivery log, not a store of conversations.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 STAFF = "staff"
 GAVE_UP = "gave up: "
-PRIVATE_KEYS = ("text",)
+PRIVATE_KEYS = ("text", "reply_markup")
 
 
 def to_contact(contact_id: int) -> str:
@@ -146,7 +147,11 @@ class _Head:
 
 
 class OutboxWorker:
-    """Sends due outbox messages through `sender` until `run`'s stop event is set."""
+    """Sends due outbox messages through `sender` until `run`'s stop event is set.
+
+    `kinds` limits it to messages of those kinds (the others wait for a worker that sends them); `jitter` spreads
+    retries of messages that failed together over that fraction of their delay (tests keep it 0 to see exact times).
+    """
 
     def __init__(
         self,
@@ -160,6 +165,8 @@ class OutboxWorker:
         max_attempts: int = 20,  # with these delays: about three and a half hours of trying
         batch: int = 500,
         clock: Callable[[], datetime] = utcnow,
+        kinds: Collection[str] | None = None,
+        jitter: float = 0.0,
     ) -> None:
         self.sessions = sessions
         self.sender = sender
@@ -168,6 +175,8 @@ class OutboxWorker:
         self.retry_base, self.retry_max, self.max_attempts = retry_base, retry_max, max_attempts
         self.batch = batch
         self.clock = clock
+        self.kinds = None if kinds is None else tuple(kinds)
+        self.jitter = jitter
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -205,13 +214,13 @@ class OutboxWorker:
 
     async def _heads(self, now: datetime) -> tuple[list[_Head], datetime | None]:
         """The oldest unsent message of each destination and lead that is due, and when the next one falls due."""
+        query = select(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.next_attempt_at).where(
+            OutboxMessage.sent_at.is_(None)
+        )
+        if self.kinds is not None:
+            query = query.where(OutboxMessage.kind.in_(self.kinds))
         async with self.sessions() as session:
-            rows = await session.execute(
-                select(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.next_attempt_at)
-                .where(OutboxMessage.sent_at.is_(None))
-                .order_by(OutboxMessage.id)
-                .limit(self.batch)
-            )
+            rows = await session.execute(query.order_by(OutboxMessage.id).limit(self.batch))
         seen: set[tuple[str, object]] = set()
         heads: list[_Head] = []
         next_due: datetime | None = None
@@ -274,7 +283,8 @@ class OutboxWorker:
                     self._failed(message, "", SendError(f"{type(err).__name__}: {err}"))
 
     def _backoff(self, attempts: int) -> float:
-        return float(min(self.retry_base * 2 ** (attempts - 1), self.retry_max))
+        delay = float(min(self.retry_base * 2 ** (attempts - 1), self.retry_max))
+        return delay * (1 - self.jitter * random.random())
 
     async def _sleep(self, seconds: float, stop: asyncio.Event) -> None:
         if seconds > 0 and not stop.is_set():

@@ -32,6 +32,7 @@ from leads.models import LEAD_OUTCOMES, LEAD_STATUSES, Lead, LeadEvent, StaffMem
 from leads.outbox import STAFF, enqueue, to_contact
 from leads.routing import CentreTarget, due_after, response_days
 from ughi.db import utcnow
+from ughi.metrics import LEADS_CREATED
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"assigned", "closed"}),
@@ -84,6 +85,7 @@ async def create_lead(
     await session.flush()
     _event(session, lead, None, "created", to_status="new", note=reason, now=now, by_contact=contact_id is not None)
     await enqueue(session, kind="lead_card", payload=_to_staff(lead), dedupe_key=f"lead_card:{lead.id}", now=now)
+    LEADS_CREATED.inc()
     return lead
 
 

@@ -1,25 +1,31 @@
-"""Wiring: the HTTP app (web chat, Telegram webhook, the admin API) and the Telegram bot runtime."""
+"""Wiring: the HTTP app (web chat, Telegram webhook, the admin API, probes) and the Telegram bot runtime."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from admin_api.app import PREFIX as ADMIN_PREFIX
 from admin_api.app import create_admin_app
 from admin_api.people.retention import keep_retention
 from bot.channels.web import web_router
 from ughi import __version__
+from ughi.access_log import AccessLog
+from ughi.health import PROBE_PATHS, health_router
+from ughi.security_headers import SecurityHeaders
 from ughi.services import Services, follow_content_changes, start_services
 from ughi.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from bot.channels.telegram_outbox import ReplyQueue
     from bot.channels.telegram_staff import StaffDesk
     from leads.outbox import OutboxWorker
 
@@ -33,23 +39,23 @@ async def telegram_bot(services: Services, *, polling: bool) -> AsyncIterator[ob
     if settings.telegram_token is None:
         yield None
         return
-    from aiogram import Bot
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
-
     from bot.channels.telegram import TelegramChannel
+    from bot.channels.telegram_session import make_bot
 
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/")))
-    bot = Bot(token=settings.telegram_token.get_secret_value(), session=session)
-    outbox, desk = staff_handoff(bot, services)
+    bot = make_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base)
+    outbox, replies, desk = outbox_and_desk(bot, services)
     channel = TelegramChannel(
-        bot, services.engine, services.inbox, concurrency=settings.polling_concurrency, staff=desk
+        bot,
+        services.engine,
+        services.inbox,
+        concurrency=settings.polling_concurrency,
+        staff=desk,
+        outbox=replies,
     )
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
     try:
-        if outbox is not None:
-            tasks.append(asyncio.create_task(outbox.run(stop), name="outbox"))
+        tasks.append(asyncio.create_task(outbox.run(stop), name="outbox"))
         with contextlib.suppress(Exception):  # commands are a nicety: never block start-up on them
             await channel.set_commands()
         if polling:
@@ -66,18 +72,21 @@ async def telegram_bot(services: Services, *, polling: bool) -> AsyncIterator[ob
         await bot.session.close()
 
 
-def staff_handoff(bot: Any, services: Services) -> tuple[OutboxWorker | None, StaffDesk | None]:
-    """The counsellors' side of Telegram: the outbox worker and the staff chat's desk (with UGHI_STAFF_CHAT_ID)."""
-    settings = services.settings
-    if settings.staff_chat_id is None:
-        log.warning("UGHI_STAFF_CHAT_ID is not set: lead cards wait in the outbox until it is")
-        return None, None
-    from bot.channels.telegram_outbox import TelegramSender
+def outbox_and_desk(bot: Any, services: Services) -> tuple[OutboxWorker, ReplyQueue, StaffDesk | None]:
+    """The outbox worker (replies Telegram did not take at once, messages to people, and with UGHI_STAFF_CHAT_ID
+    the counsellors' chat), the queue the channel keeps such replies in, and the staff chat's desk."""
+    from bot.channels.telegram_outbox import PERSON_KINDS, ReplyQueue, TelegramSender
     from bot.channels.telegram_staff import StaffDesk
     from leads.outbox import OutboxWorker
 
+    settings = services.settings
     sender = TelegramSender(bot, staff_chat_id=settings.staff_chat_id, language=settings.default_language)
-    outbox = OutboxWorker(services.sessions, sender)
+    kinds = None if settings.staff_chat_id is not None else PERSON_KINDS
+    outbox = OutboxWorker(services.sessions, sender, kinds=kinds, jitter=0.5)
+    replies = ReplyQueue(services.sessions, wake=outbox.wake)
+    if settings.staff_chat_id is None:
+        log.warning("UGHI_STAFF_CHAT_ID is not set: lead cards wait in the outbox until it is")
+        return outbox, replies, None
     desk = StaffDesk(
         bot,
         services.sessions,
@@ -85,7 +94,7 @@ def staff_handoff(bot: Any, services: Services) -> tuple[OutboxWorker | None, St
         language=settings.default_language,
         wake=outbox.wake,
     )
-    return outbox, desk
+    return outbox, replies, desk
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -108,11 +117,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await retention
             await services.close()
 
-    app = FastAPI(title="Ughi", version=__version__, lifespan=lifespan)
+    app = UghiApp(title="Ughi", version=__version__, lifespan=lifespan)
     app.include_router(web_router())
-    app.mount(ADMIN_PREFIX, create_admin_app(lambda: app.state.services, settings))
+    app.include_router(health_router(settings))
+    admin = create_admin_app(lambda: app.state.services, settings)
+    if settings.cors_origins:  # browsers on these origins may call the admin API (and nothing else here)
+        admin.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+    app.mount(ADMIN_PREFIX, admin)
     if settings.telegram_token is not None and settings.webhook_url and settings.webhook_secret:
         from bot.channels.telegram import webhook_router
 
         app.include_router(webhook_router(lambda: app.state.telegram, settings.webhook_secret.get_secret_value()))
+    docs = _docs_pages(app, "") + _docs_pages(admin, ADMIN_PREFIX)
+    app.outermost = lambda inner: AccessLog(
+        SecurityHeaders(inner, docs_paths=docs, no_store_prefixes=(ADMIN_PREFIX, *PROBE_PATHS)),
+        quiet_paths=PROBE_PATHS,
+    )
     return app
+
+
+class UghiApp(FastAPI):
+    """FastAPI with `outermost` wrapped around its whole stack, error handler included: a 500 gets the headers."""
+
+    outermost: Callable[[ASGIApp], ASGIApp] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return self.outermost(stack) if self.outermost is not None else stack
+
+
+def _docs_pages(app: FastAPI, prefix: str) -> list[str]:
+    """The API documentation pages of `app` mounted at `prefix`, where their looser content policy applies."""
+    return [prefix + page for page in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if page]

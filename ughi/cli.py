@@ -9,6 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
+from ughi import runtime
+from ughi.logs import configure_logging
 from ughi.settings import Settings, get_settings
 
 
@@ -17,7 +19,10 @@ def _serve(settings: Settings) -> int:
 
     from ughi.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", proxy_headers=True)
+    configure_logging(settings)
+    app = create_app(settings)
+    # uvicorn's own records reach our JSON handler; its access log is replaced by ughi.access_log (no query strings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, proxy_headers=True)
     return 0
 
 
@@ -28,6 +33,7 @@ async def _bot(settings: Settings) -> int:
     if settings.telegram_token is None:
         print("UGHI_TELEGRAM_TOKEN is not set: there is no bot to run.", file=sys.stderr)
         return 2
+    configure_logging(settings)
     services = await start_services(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -49,6 +55,7 @@ async def _chat(settings: Settings) -> int:
     from bot.channels.console import run_console
     from ughi.services import start_services
 
+    configure_logging(settings, level=logging.WARNING)  # the terminal is the conversation: warnings only
     services = await start_services(settings)
     try:
         await run_console(services.engine)
@@ -60,8 +67,30 @@ async def _chat(settings: Settings) -> int:
 def _db_upgrade(settings: Settings) -> int:
     from ughi.db import upgrade_blocking
 
-    upgrade_blocking(settings.resolved_database_url)
+    upgrade_blocking(settings.resolved_database_url, settings.database_schema)
     print("database is at the latest revision")
+    return 0
+
+
+async def _db_rotate_keys(settings: Settings) -> int:
+    # every table, so that every encrypted column is found
+    import admin_api.models  # noqa: F401
+    import bot.flows.models
+    import bot.models  # noqa: F401
+    import knowledge.editing_models
+    import knowledge.models  # noqa: F401
+    import leads.models  # noqa: F401
+    from ughi.crypto import keyring, rotate_keys
+    from ughi.db import Base, make_engine
+
+    ring = keyring(settings)
+    db = make_engine(settings.resolved_database_url, schema=settings.database_schema)
+    try:
+        async with db.begin() as conn:
+            counts = await conn.run_sync(lambda sync: rotate_keys(sync, Base.metadata, ring=ring))
+    finally:
+        await db.dispose()
+    print(f"re-encrypted {sum(counts.values())} values with the first key of UGHI_ENCRYPTION_KEYS")
     return 0
 
 
@@ -165,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", help="talk to Ughi in this terminal")
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations up to the latest")
+    db.add_parser("rotate-keys", help="re-encrypt personal data with the first key of UGHI_ENCRYPTION_KEYS")
     kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
     imp = kb.add_parser("import", help="load YAML content into the database")
     imp.add_argument("--content", type=Path, default=None, help="content directory (default: shipped content)")
@@ -192,7 +222,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # one-shot commands print their results; their logs (warnings and worse) go to stderr as JSON
+    configure_logging(None, level=logging.WARNING)
     if args.command == "kb" and args.kb_command == "eval":
         from knowledge.evaluation import main as eval_main
 
@@ -207,12 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(settings)
     if args.command == "bot":
-        return asyncio.run(_bot(settings))
+        return runtime.run(_bot(settings))
     if args.command == "chat":
-        logging.getLogger().setLevel(logging.WARNING)
-        return asyncio.run(_chat(settings))
+        return runtime.run(_chat(settings))
     if args.command == "staff":
         return asyncio.run(_staff_add(settings, args))
+    if args.command == "db" and args.db_command == "rotate-keys":
+        return asyncio.run(_db_rotate_keys(settings))
     if args.command == "db":
         return _db_upgrade(settings)
     if args.kb_command == "import":

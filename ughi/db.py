@@ -56,7 +56,10 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, async_creator=sqlite_inline.connector(path or ":memory:"))
+        # hide_parameters: a database error in a log must not carry what people wrote or their ids
+        engine = create_async_engine(
+            url, async_creator=sqlite_inline.connector(path or ":memory:"), hide_parameters=True
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -70,11 +73,17 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         def _begin_immediate(conn):  # type: ignore[no-untyped-def]
             # Take the write lock at the start: a transaction that reads first and writes later could
             # otherwise fail at once with "database is locked" when another one committed meanwhile.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            cursor = conn.connection.cursor()  # the driver's own cursor: no statement compiling for a BEGIN
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            finally:
+                cursor.close()
 
         return engine
     connect_args = {"server_settings": {"search_path": schema}} if schema else {}
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args)
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args, hide_parameters=True
+    )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -114,9 +123,9 @@ async def upgrade(engine: AsyncEngine) -> None:
         await conn.run_sync(_upgrade_sync, str(engine.url))
 
 
-def upgrade_blocking(url: str) -> None:
+def upgrade_blocking(url: str, schema: str | None = None) -> None:
     async def _run() -> None:
-        engine = make_engine(url)
+        engine = make_engine(url, schema=schema)
         try:
             await upgrade(engine)
         finally:

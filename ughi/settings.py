@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
+from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "dev-secret-key"}
 SUPPORTED_LANGUAGES = ("hy", "ru", "en")
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 class Settings(BaseSettings):
@@ -32,14 +36,26 @@ class Settings(BaseSettings):
     auto_migrate: bool | None = None  # None: migrate on start for SQLite; PostgreSQL uses `ughi db upgrade`
     content_dir: Path | None = None  # None: the content shipped in knowledge/content
     polling_concurrency: int = 64
-    # people's data: transcripts and unfinished intakes older than this are deleted by a periodic job
+    # people's data, applied by a periodic job: a person silent this long is erased (their requests stay,
+    # anonymised); messages and unfinished intakes go sooner when the two periods below are shorter
     retention_days: int = Field(default=365, ge=1)
+    transcript_retention_days: int | None = Field(default=None, ge=1)  # None: retention_days
+    intake_retention_days: int | None = Field(default=None, ge=1)  # unfinished intakes; None: retention_days
     retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    # names, phone numbers and what people wrote are encrypted: comma-separated Fernet keys, the first encrypts,
+    # all decrypt (README: key rotation); unset in dev/test: a key derived from secret_key
+    encryption_keys: SecretStr | None = None
     # admin API
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=14, ge=1)
     max_request_bytes: int = Field(default=1_000_000, ge=1024)  # any admin API request body
     max_import_bytes: int = Field(default=10_000_000, ge=1024)  # the YAML content import
+    # browser origins allowed to call the admin API (CORS); empty: none, the API is for same-origin and scripts
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # operating: logs, readiness, metrics
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    ready_max_outbox_lag_seconds: float = Field(default=300.0, gt=0)  # /readyz fails when the outbox is older
+    metrics_token: SecretStr | None = None  # /metrics needs it as a bearer token; unset: loopback only
 
     @field_validator("default_language")
     @classmethod
@@ -48,10 +64,45 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
         return value
 
-    @field_validator("telegram_token", "webhook_secret", mode="before")
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_list(cls, value: object) -> object:
+        """A JSON list, or a comma- or space-separated one: https://a.example, https://b.example:8443"""
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [part for part in re.split(r"[,\s]+", text) if part]
+        if isinstance(value, list):
+            bad = [origin for origin in value if not (isinstance(origin, str) and ORIGIN.match(origin))]
+            if bad:
+                raise ValueError(f"origins are scheme://host[:port], with no path and no '*': {bad}")
+            return [origin.lower() for origin in value]
+        return value
+
+    @field_validator("telegram_token", "webhook_secret", "encryption_keys", "metrics_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        keys = [k.strip() for k in value.get_secret_value().split(",") if k.strip()] if value is not None else []
+        if value is not None and not keys:
+            raise ValueError("give at least one key")
+        for key in keys:
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(
+                    "each key must be a Fernet key: 32 random bytes in URL-safe base64 (44 characters), "
+                    'made by python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _no_placeholders_outside_dev(self) -> Settings:
@@ -67,6 +118,8 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "UGHI_WEBHOOK_SECRET must be set to a real secret when a webhook is used in production"
                 )
+            if self.encryption_keys is None:
+                raise ValueError("UGHI_ENCRYPTION_KEYS must be set in production (see README: encryption at rest)")
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("UGHI_WEBHOOK_SECRET is required with UGHI_WEBHOOK_URL")
         return self
@@ -80,6 +133,14 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def transcript_days(self) -> int:
+        return self.transcript_retention_days or self.retention_days
+
+    @property
+    def intake_days(self) -> int:
+        return self.intake_retention_days or self.retention_days
 
 
 @lru_cache(maxsize=1)

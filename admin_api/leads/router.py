@@ -135,7 +135,8 @@ async def change_status(
     await lifecycle.change_status(
         session, lead=lead, status=body.status, actor=staff, note=body.note.strip(), outcome=body.outcome
     )
-    audit.record("status", "lead", lead.id, before=before, after=_state(lead) | {"note": body.note})
+    # the note itself stays in the lead's (encrypted) events: the audit log only says there was one
+    audit.record("status", "lead", lead.id, before=before, after=_state(lead) | {"note": bool(body.note.strip())})
     return await _detail(session, lead)
 
 

@@ -187,10 +187,22 @@ def _split(text: str, limit: int, separators: tuple[str, ...]) -> list[str]:
                 continue
             if current:
                 chunks.append(current)
+            if sep == " " and chunks and piece == "-":
+                piece, size = "\\-", 2  # a chunk cut mid-line starts with "- ": literal, not a list item
             current, used = piece, size
     if current:
         chunks.append(current)
     return chunks
+
+
+def _escape_pending(chars: list[str]) -> bool:
+    """Whether `chars` ends in a backslash that escapes what comes next (an odd run: "\\\\" is one escaped)."""
+    run = 0
+    for ch in reversed(chars):
+        if ch != "\\":
+            break
+        run += 1
+    return run % 2 == 1
 
 
 def _cut(word: str, limit: int) -> list[str]:
@@ -201,7 +213,7 @@ def _cut(word: str, limit: int) -> list[str]:
     for ch in word:
         size = 2 if ord(ch) > 0xFFFF else 1
         if used + size > limit:
-            carry = [current.pop()] if current and current[-1] == "\\" and len(current) > 1 else []
+            carry = [current.pop()] if _escape_pending(current) and len(current) > 1 else []
             pieces.append("".join(current))
             current, used = carry, len(carry)
         current.append(ch)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from aiogram import Bot
@@ -28,11 +28,11 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.types import BotCommand, InlineKeyboardMarkup, Update
-from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from bot.channels.lanes import Lanes
 from bot.channels.render import split_message, to_html
+from bot.channels.telegram_calls import backoff, guard
 from bot.channels.telegram_markup import reply_markup
 from bot.channels.telegram_updates import (
     CHANNEL,
@@ -42,18 +42,21 @@ from bot.channels.telegram_updates import (
     to_inbound,
     update_key,
 )
+from bot.channels.telegram_webhook import SECRET_HEADER, Batched, webhook_router
 from bot.engine.types import Inbound, Reply
 from bot.i18n import LANGUAGES, command_descriptions
+from ughi.logs import pseudonym
 
-__all__ = ["TelegramChannel", "to_inbound", "webhook_router"]
+__all__ = ["SECRET_HEADER", "TelegramChannel", "to_inbound", "webhook_router"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 POLL_SECONDS = 25
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_ATTEMPTS = 5
+ANSWERED_KEPT = 10_000  # button presses remembered as answered, so a redelivered one is not answered again
+MAX_WAIT = 15.0  # a flood wait longer than this sends the reply through the outbox rather than hold its lane
 
 
 class ConversationEngine(Protocol):
@@ -69,12 +72,34 @@ class StaffUpdates(Protocol):
 
 
 class UpdateInbox(Protocol):
-    async def store(self, items: Sequence[tuple[str, dict[str, Any]]]) -> int: ...
+    async def store(
+        self, items: Sequence[tuple[str, dict[str, Any]]], *, order: Mapping[str, tuple[str, int]] | None = None
+    ) -> int: ...
     async def pending(self, limit: int = 1000) -> list[tuple[str, dict[str, Any]]]: ...
+    async def earlier(self, lane: str, seq: int) -> list[tuple[str, dict[str, Any]]]: ...
+
+
+class ReplyOutbox(Protocol):
+    """Replies Telegram would not take now, sent later in order (bot.channels.telegram_outbox.ReplyQueue)."""
+
+    async def queue(self, chat_id: int, messages: Sequence[SendMessage]) -> None: ...
+    async def waiting(self, chat_id: int) -> bool: ...
 
 
 class ChatBlocked(Exception):
     """Telegram refused to write to this chat (the person blocked the bot or deleted their account)."""
+
+
+class _Unreachable(Exception):
+    """Telegram did not take a call after every attempt (server errors, network trouble, a long flood wait)."""
+
+
+class _Undelivered(Exception):
+    """The messages of a reply still to send when Telegram became unreachable."""
+
+    def __init__(self, rest: Sequence[SendMessage]) -> None:
+        super().__init__(f"{len(rest)} messages not sent")
+        self.rest = list(rest)
 
 
 class _RawGetUpdates(GetUpdates):
@@ -97,9 +122,14 @@ class TelegramChannel:
         retry_delay: float = 0.5,
         poll_seconds: int = POLL_SECONDS,
         staff: StaffUpdates | None = None,
+        outbox: ReplyOutbox | None = None,
+        max_wait: float = MAX_WAIT,
     ) -> None:
         self.bot = bot
+        self.gate = guard(bot)  # Telegram's flood waits, shared with every other sender of this bot
         self.staff = staff
+        self.outbox = outbox
+        self.max_wait = max_wait
         self.engine = engine
         self.inbox = inbox
         self.default_language = default_language
@@ -107,6 +137,10 @@ class TelegramChannel:
         self.poll_seconds = poll_seconds
         self.lanes = Lanes(concurrency, self.process_update)
         self._backlog = max(4 * concurrency, 100)  # updates waiting before we stop asking Telegram for more
+        self._in_hand: set[int] = set()  # update ids queued or being handled here
+        self._answered: OrderedDict[str, None] = OrderedDict()  # callback query ids, oldest first
+        self._webhook_batches = Batched(self._accept_each)
+        self._by_webhook = False  # then other replicas may hold a chat's earlier updates: see _handle_earlier
 
     # ---- receiving -------------------------------------------------------------------------------------------
 
@@ -130,16 +164,19 @@ class TelegramChannel:
                 continue
             failures = 0
             for update in updates:
-                self.lanes.put(lane_of(update), update)
+                self._take(update)
             if batch:
                 offset = max(int(raw["update_id"]) for raw in batch) + 1
         await self._confirm(offset)
         await self.close()
 
     async def accept_webhook(self, payload: dict[str, Any]) -> None:
-        """Store one update received by webhook and handle it in the background."""
-        for update in await self._accept([payload]):
-            self.lanes.put(lane_of(update), update)
+        """Store one update received by webhook and handle it in the background; updates arriving together are
+        stored in one transaction, and each request returns once its own update is stored."""
+        self._by_webhook = True
+        update = await self._webhook_batches(payload)
+        if update is not None:
+            self._take(update)
 
     async def wait_idle(self) -> None:
         """Until every accepted update has been handled (for tests and graceful shutdown)."""
@@ -156,10 +193,26 @@ class TelegramChannel:
 
     async def _accept(self, batch: Sequence[dict[str, Any]]) -> list[Update]:
         """Parse a batch and store what the engine will handle; returns the updates to process."""
-        parsed = [(update, raw) for raw in batch if (update := self._parse(raw)) is not None]
-        kept = [(update_key(u.update_id), raw) for u, raw in parsed if to_inbound(u) is not None or self._is_staff(u)]
-        await self.inbox.store(kept)
-        return [update for update, _ in parsed]
+        return [update for update in await self._accept_each(batch) if update is not None]
+
+    async def _accept_each(self, batch: Sequence[dict[str, Any]]) -> list[Update | None]:
+        """`_accept`, with a place for each item: None where it does not parse."""
+        parsed = [self._parse(raw) for raw in batch]
+        kept = {
+            update_key(u.update_id): (u, raw)
+            for u, raw in zip(parsed, batch, strict=True)
+            if u is not None and (to_inbound(u) is not None or self._is_staff(u))
+        }
+        order = {key: (_lane_key(u), u.update_id) for key, (u, _raw) in kept.items()}
+        await self.inbox.store([(key, raw) for key, (_u, raw) in kept.items()], order=order)
+        return parsed
+
+    def _take(self, update: Update) -> None:
+        """Queue an update in its chat's lane, unless it is in hand already (Telegram resends when we are slow)."""
+        if update.update_id in self._in_hand:
+            return
+        self._in_hand.add(update.update_id)
+        self.lanes.put(lane_of(update), update)
 
     def _is_staff(self, update: Update) -> bool:
         return self.staff is not None and self.staff.accepts(update)
@@ -180,7 +233,7 @@ class TelegramChannel:
         for key, raw in pending:
             update = self._parse(raw) if key.startswith("tg:") else None
             if update is not None:
-                self.lanes.put(lane_of(update), update)
+                self._take(update)
         if pending:
             log.info("resuming %d stored telegram updates", len(pending))
 
@@ -199,7 +252,7 @@ class TelegramChannel:
                 await self.staff.handle(update)  # the counsellors' chat; it answers its own buttons
                 return
             if update.callback_query is not None:
-                await self._call(AnswerCallbackQuery(callback_query_id=update.callback_query.id), quiet=True)
+                await self._answer(update.callback_query.id)
             blocked = blocked_chat(update)
             if blocked is not None:
                 await self.engine.mark_blocked(CHANNEL, blocked)
@@ -207,76 +260,128 @@ class TelegramChannel:
             inbound = to_inbound(update)
             if inbound is None:
                 return
+            if self._by_webhook:
+                await self._handle_earlier(update)
             replies = await self.engine.handle(inbound)
             await self.send(int(inbound.external_id), replies, edit_message_id=pressed_message_id(update))
         except Exception:
             log.exception("telegram update %s failed", update.update_id)
+        finally:
+            self._in_hand.discard(update.update_id)
+
+    async def _handle_earlier(self, update: Update) -> None:
+        """Several replicas behind one webhook: an earlier update of this chat may have reached another replica
+        and still wait there. Handle it first, so the chat's order holds; the engine handles each update once,
+        whoever gets to it first, and the replica that comes second sends nothing."""
+        for _key, raw in await self.inbox.earlier(_lane_key(update), update.update_id):
+            earlier = self._parse(raw)
+            inbound = to_inbound(earlier) if earlier is not None else None
+            if earlier is None or inbound is None:
+                continue
+            replies = await self.engine.handle(inbound)
+            await self.send(int(inbound.external_id), replies, edit_message_id=pressed_message_id(earlier))
+
+    async def _answer(self, query_id: str) -> None:
+        """Stop the button's spinner, once per press: a redelivered press is not answered again."""
+        if query_id in self._answered:
+            return
+        self._answered[query_id] = None
+        if len(self._answered) > ANSWERED_KEPT:
+            self._answered.popitem(last=False)
+        await self._call(AnswerCallbackQuery(callback_query_id=query_id), quiet=True)
 
     async def send(self, chat_id: int, replies: Sequence[Reply], edit_message_id: int | None = None) -> None:
-        """Show replies: a `replace` reply edits the pressed message, long texts go out in several messages."""
+        """Show replies: a `replace` reply edits the pressed message, long texts go out in several messages.
+
+        What Telegram will not take now waits in the outbox, and so does everything after it for this chat."""
         try:
-            for reply in replies:
+            if self.outbox is not None and await self.outbox.waiting(chat_id):
+                await self._later(chat_id, [m for reply in replies for m in _messages(chat_id, reply)])
+                return
+            for n, reply in enumerate(replies):
                 edit, edit_message_id = (edit_message_id, None) if reply.replace else (None, edit_message_id)
-                await self._show(chat_id, reply, edit)
+                try:
+                    await self._show(chat_id, reply, edit)
+                except _Undelivered as err:
+                    rest = [m for later in replies[n + 1 :] for m in _messages(chat_id, later)]
+                    await self._later(chat_id, err.rest + rest)
+                    return
         except ChatBlocked:
             await self.engine.mark_blocked(CHANNEL, str(chat_id))
 
+    async def _later(self, chat_id: int, messages: Sequence[SendMessage]) -> None:
+        if self.outbox is None:
+            log.error("%d messages to %s could not be sent and there is no outbox: dropped", len(messages), chat_id)
+            return
+        await self.outbox.queue(chat_id, messages)
+
     async def _show(self, chat_id: int, reply: Reply, edit_message_id: int | None) -> None:
-        chunks = split_message(reply.text)
-        if not chunks:
+        messages = _messages(chat_id, reply)
+        if not messages:
             log.warning("not sending an empty reply to %s", chat_id)
             return
-        markup = reply_markup(reply)
-        inline = markup if isinstance(markup, InlineKeyboardMarkup) or markup is None else None
-        can_edit = edit_message_id is not None and len(chunks) == 1 and inline is markup
-        if can_edit and await self._edit(chat_id, edit_message_id or 0, chunks[0], inline):
-            return
-        for i, chunk in enumerate(chunks):
-            last = i == len(chunks) - 1
-            await self._call(
-                SendMessage(
-                    chat_id=chat_id, text=to_html(chunk), parse_mode="HTML", reply_markup=markup if last else None
-                )
-            )
+        markup = messages[-1].reply_markup
+        inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
+        can_edit = edit_message_id is not None and len(messages) == 1 and inline is markup  # only inline ones edit
+        try:
+            if can_edit and await self._edit(chat_id, edit_message_id or 0, messages[0].text, inline):
+                return
+        except _Unreachable:
+            raise _Undelivered(messages) from None
+        for i, message in enumerate(messages):
+            try:
+                await self._call(message, durable=True)
+            except _Unreachable:
+                raise _Undelivered(messages[i:]) from None
 
-    async def _edit(self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    async def _edit(self, chat_id: int, message_id: int, html: str, markup: InlineKeyboardMarkup | None) -> bool:
         """Edit the pressed message in place; False when Telegram will not (too old, deleted), so we send anew."""
         method = EditMessageText(
-            chat_id=chat_id, message_id=message_id, text=to_html(text), parse_mode="HTML", reply_markup=markup
+            chat_id=chat_id, message_id=message_id, text=html, parse_mode="HTML", reply_markup=markup
         )
         try:
-            return await self._call(method, raise_bad_request=True) is not None
+            return await self._call(method, raise_bad_request=True, durable=True) is not None
         except TelegramBadRequest as err:
             return "message is not modified" in err.message
 
     async def _call(
-        self, method: TelegramMethod[T], *, quiet: bool = False, raise_bad_request: bool = False
+        self, method: TelegramMethod[T], *, quiet: bool = False, raise_bad_request: bool = False, durable: bool = False
     ) -> T | None:
-        """Call Telegram, waiting out rate limits and retrying network trouble; None when it finally fails."""
+        """Call Telegram: flood waits are kept at the gate, server and network trouble is retried with backoff.
+
+        None when Telegram refuses the call, or when every attempt failed; with `durable` that raises _Unreachable,
+        so the caller can keep what it meant to send. A flood wait over `max_wait` counts as every attempt failed."""
+        name = method.__api_method__
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            if self.gate.remaining(name) > self.max_wait:
+                break
             try:
                 return await self.bot(method)
             except TelegramRetryAfter as err:
-                delay: float = err.retry_after
+                log.info("%s: Telegram asks to wait %ss, attempt %d", name, err.retry_after, attempt)
+                continue  # the gate holds every call of this method, from any task, until the wait is over
             except (TelegramNetworkError, TelegramServerError) as err:
-                delay = self._backoff(attempt)
-                log.warning("%s failed (%s), attempt %d", method.__api_method__, err, attempt)
+                log.warning("%s failed (%s), attempt %d", name, err, attempt)
+                if attempt < MAX_ATTEMPTS:
+                    await asyncio.sleep(self._backoff(attempt))
             except TelegramForbiddenError as err:
                 raise ChatBlocked(err.message) from err
             except TelegramBadRequest as err:
                 if raise_bad_request:
                     raise
-                (log.debug if quiet else log.warning)("%s refused: %s", method.__api_method__, err.message)
+                (log.debug if quiet else log.warning)("%s refused: %s", name, err.message)
                 return None
             except TelegramAPIError as err:
-                log.warning("%s failed: %s", method.__api_method__, err.message)
+                log.warning("%s failed: %s", name, err.message)
                 return None
-            await asyncio.sleep(delay)
-        log.error("%s failed %d times, giving up", method.__api_method__, MAX_ATTEMPTS)
+        if durable:
+            log.warning("%s not taken by Telegram: kept for later", name)
+            raise _Unreachable(name)
+        log.error("%s not taken by Telegram, giving up", name)
         return None
 
     def _backoff(self, attempt: int) -> float:
-        return float(min(self.retry_delay * 2 ** (attempt - 1), 30.0))
+        return backoff(attempt, self.retry_delay)
 
     # ---- setting up ------------------------------------------------------------------------------------------
 
@@ -298,35 +403,24 @@ class TelegramChannel:
         await self._resume_pending()
 
 
-def webhook_router(channel: TelegramChannel | Callable[[], TelegramChannel | None], secret: str) -> APIRouter:
-    """POST /telegram/webhook: checks Telegram's secret header, stores the update, answers at once."""
-    router = APIRouter()
-    expected = secret.encode()
+def _messages(chat_id: int, reply: Reply) -> list[SendMessage]:
+    """The Telegram messages showing one reply: long texts in several, the buttons under the last."""
+    chunks = split_message(reply.text)
+    markup = reply_markup(reply)
+    return [
+        SendMessage(
+            chat_id=chat_id,
+            text=to_html(chunk),
+            parse_mode="HTML",
+            reply_markup=markup if i == len(chunks) - 1 else None,
+        )
+        for i, chunk in enumerate(chunks)
+    ]
 
-    @router.post("/telegram/webhook", include_in_schema=False)
-    async def telegram_webhook(request: Request) -> Response:
-        given = request.headers.get(SECRET_HEADER)
-        if given is None:
-            return Response(status_code=401)
-        if not hmac.compare_digest(given.encode(), expected):
-            return Response(status_code=403)
-        target = channel if isinstance(channel, TelegramChannel) else channel()
-        if target is None:
-            return Response(status_code=503)  # still starting: Telegram delivers again later
-        try:
-            payload = await request.json()
-        except ValueError:
-            return Response(status_code=400)
-        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
-            return Response(status_code=400)
-        try:
-            await target.accept_webhook(payload)
-        except Exception:
-            log.exception("could not store telegram update %s", payload.get("update_id"))
-            return Response(status_code=500)  # not stored: let Telegram deliver it again
-        return Response(status_code=200)
 
-    return router
+def _lane_key(update: Update) -> str:
+    """The chat of an update as the inbox keeps it: a pseudonym, never the chat id itself."""
+    return pseudonym(CHANNEL, lane_of(update))
 
 
 async def _until(work: Awaitable[T], stop: asyncio.Event) -> T | None:

@@ -1,9 +1,10 @@
-"""The outbox's Telegram sender: lead cards, forum topics (or reply threads), relays and notices to people."""
+"""The outbox's Telegram side: lead cards, forum topics (or reply threads), relays, notices and delayed replies."""
 
 from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from aiogram import Bot
@@ -15,18 +16,71 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import CloseForumTopic, CreateForumTopic, EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels import telegram_staff_cards as cards
 from bot.channels.render import split_message, to_html
+from bot.channels.telegram_calls import guard
 from bot.channels.telegram_updates import CHANNEL
 from bot.i18n import gettext_for
 from bot.models import Contact
 from leads.models import Lead, OutboxMessage, StaffMember
-from leads.outbox import SendError
+from leads.outbox import SendError, enqueue, to_contact
+from ughi.db import transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+REPLY = "reply"  # a reply of the bot Telegram would not take when it was made
+PERSON_KINDS = ("to_contact", REPLY)  # what goes to people; the rest goes to the counsellors' chat
+
+
+class ReplyQueue:
+    """Replies Telegram would not take now, kept in the outbox; later replies of that chat queue behind them.
+
+    The order holds within this process: it remembers the last message it queued for each chat until the worker
+    has sent it (the worker sends one chat's replies oldest first, so the others are sent by then too)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, wake: Callable[[], None] = lambda: None) -> None:
+        self.sessions = sessions
+        self.wake = wake  # tells the outbox worker there is something to send
+        self._behind: dict[int, int] = {}  # chat id -> the outbox id of the last reply queued for it here
+
+    async def queue(self, chat_id: int, messages: Sequence[SendMessage]) -> None:
+        """Keep `messages` for the outbox worker, in this order, in one transaction."""
+        async with transaction(self.sessions) as session:
+            contact_id = await session.scalar(
+                select(Contact.id).where(Contact.channel == CHANNEL, Contact.external_id == str(chat_id))
+            )
+            if contact_id is None:
+                log.error("no contact for chat %s: %d replies dropped", chat_id, len(messages))
+                return
+            last = 0
+            for message in messages:
+                markup = message.reply_markup
+                payload = {
+                    "to": to_contact(contact_id),
+                    "contact_id": contact_id,
+                    "text": message.text,
+                    "reply_markup": markup.model_dump(mode="json", exclude_none=True) if markup else None,
+                }
+                last = (await enqueue(session, kind=REPLY, payload=payload)).id
+        self._behind[chat_id] = last
+        log.warning("%d replies to chat %s wait in the outbox", len(messages), chat_id)
+        self.wake()
+
+    async def waiting(self, chat_id: int) -> bool:
+        """Whether replies queued for this chat are not sent yet (new ones then go behind them)."""
+        last = self._behind.get(chat_id)
+        if last is None:
+            return False
+        async with self.sessions() as session:
+            unsent = select(OutboxMessage.id).where(OutboxMessage.id == last, OutboxMessage.sent_at.is_(None))
+            if await session.scalar(unsent) is not None:
+                return True
+        self._behind.pop(chat_id, None)
+        return False
 
 
 class TelegramSender:
@@ -34,15 +88,22 @@ class TelegramSender:
 
     def __init__(self, bot: Bot, *, staff_chat_id: int | None, language: str) -> None:
         self.bot = bot
+        self.gate = guard(bot)  # Telegram's flood waits, shared with the replies and the counsellors' desk
         self.staff_chat_id = staff_chat_id
         self.language = language
         self._forum: bool | None = None  # learnt from the first createForumTopic: topics on, or reply threads
 
     async def send(self, session: AsyncSession, message: OutboxMessage) -> None:
         """Deliver one outbox message (leads.outbox.Sender)."""
+        wait = self.gate.remaining("sendMessage")
+        if wait > 0:  # Telegram asked to wait: not worth holding this message's transaction open for
+            raise SendError("Telegram asked to wait before sending more", retry_after=wait)
         payload = message.payload
         if message.kind == "to_contact":
             await self._to_contact(session, payload)
+            return
+        if message.kind == REPLY:
+            await self._reply(session, payload)
             return
         lead = await session.get(Lead, int(payload.get("lead_id") or 0))
         if lead is None:
@@ -191,11 +252,7 @@ class TelegramSender:
     # ---- the person ------------------------------------------------------------------------------------------
 
     async def _to_contact(self, session: AsyncSession, payload: dict[str, Any]) -> None:
-        contact = await session.get(Contact, int(payload.get("contact_id") or 0))
-        if contact is None:
-            raise SendError("the person erased their data", permanent=True)
-        if contact.channel != CHANNEL:
-            raise SendError(f"the person is on {contact.channel}, not Telegram", permanent=True)
+        contact = await self._person(session, payload)
         lang = contact.language or self.language
         if "text" in payload:
             chunks = cards.relayed_to_person(str(payload["text"]), lang)
@@ -206,13 +263,38 @@ class TelegramSender:
                 raise SendError(f"nothing to say for {payload}", permanent=True)
             chunks = [to_html(chunk) for chunk in split_message(notice)]
         for chunk in chunks:
-            try:
-                await self.bot(SendMessage(chat_id=int(contact.external_id), text=chunk, parse_mode="HTML"))
-            except TelegramForbiddenError as err:
-                contact.blocked = True
-                raise SendError(err.message, permanent=True) from err
-            except TelegramAPIError as err:
-                raise _send_error(err, permanent=isinstance(err, TelegramBadRequest)) from err
+            await self._to_person(contact, SendMessage(chat_id=int(contact.external_id), text=chunk, parse_mode="HTML"))
+
+    async def _reply(self, session: AsyncSession, payload: dict[str, Any]) -> None:
+        """A reply the bot made earlier, rendered then: sent as it was, buttons and all."""
+        contact = await self._person(session, payload)
+        message = SendMessage(
+            chat_id=int(contact.external_id),
+            text=str(payload.get("text", "")),
+            parse_mode="HTML",
+            reply_markup=payload.get("reply_markup"),
+        )
+        await self._to_person(contact, message)
+
+    async def _person(self, session: AsyncSession, payload: dict[str, Any]) -> Contact:
+        """The person a message is for, if Telegram may still be asked to write to them."""
+        contact = await session.get(Contact, int(payload.get("contact_id") or 0))
+        if contact is None:
+            raise SendError("the person erased their data", permanent=True)
+        if contact.channel != CHANNEL:
+            raise SendError(f"the person is on {contact.channel}, not Telegram", permanent=True)
+        if contact.blocked:  # until they write again; nothing is even tried
+            raise SendError("the person blocked the bot", permanent=True)
+        return contact
+
+    async def _to_person(self, contact: Contact, method: SendMessage) -> None:
+        try:
+            await self.bot(method)
+        except TelegramForbiddenError as err:
+            contact.blocked = True
+            raise SendError(err.message, permanent=True) from err
+        except TelegramAPIError as err:
+            raise _send_error(err, permanent=isinstance(err, TelegramBadRequest)) from err
 
 
 def _send_error(err: TelegramAPIError, *, permanent: bool) -> SendError:

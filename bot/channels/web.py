@@ -1,18 +1,21 @@
-"""The web chat: a page at / and a JSON endpoint that hands each message to the engine."""
+"""The web chat: a page at / (its script and style under /static/) and a JSON endpoint for each message."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field, model_validator
 
 from bot.channels.render import to_html
 from bot.engine import Inbound, InboundKind, Reply
 
-PAGE = Path(__file__).parent / "static" / "chat.html"
+STATIC = Path(__file__).parent / "static"
+PAGE = STATIC / "chat.html"
+# the page keeps no script or style inline, so its Content-Security-Policy can forbid inline code
+ASSETS = {"chat.js": "text/javascript", "chat.css": "text/css"}
 SessionId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
 
 
@@ -95,6 +98,12 @@ def web_router() -> APIRouter:
     @router.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:
         return HTMLResponse(PAGE.read_text(encoding="utf-8"), headers={"Cache-Control": "no-cache"})
+
+    @router.get("/static/{name}", include_in_schema=False)
+    async def asset(name: str) -> FileResponse:
+        if name not in ASSETS:
+            raise HTTPException(404)
+        return FileResponse(STATIC / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
 
     @router.post("/chat/messages", response_model=ChatOut, tags=["web chat"])
     async def message(body: ChatIn, request: Request) -> dict[str, Any]:

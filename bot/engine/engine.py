@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.engine import callbacks as cb
 from bot.engine import intake, privacy, requests, screens
+from bot.engine.flood import FloodGuard, Verdict
 from bot.engine.flow_versions import FlowCatalog
-from bot.engine.turn import Turn
+from bot.engine.turn import ScreenState, Turn
 from bot.engine.types import Inbound, InboundKind, Reply
 from bot.i18n import gettext_for, pick_language
 from bot.inbox import claim
@@ -25,12 +27,14 @@ from bot.models import Contact, ConversationState, TranscriptEntry
 from knowledge.service import KnowledgeBase
 from leads.models import Lead
 from leads.service import RELAYING
+from ughi import metrics
 from ughi.db import transaction, utcnow
+from ughi.logs import pseudonym
 
 log = logging.getLogger(__name__)
 TRANSCRIPT_LIMIT = 4000
 LAST_SEEN_PRECISION = timedelta(minutes=1)
-COMMANDS = {"start", "menu", "language", "help", "privacy", "my_requests"}
+COMMANDS = {"start", "menu", "language", "help", "privacy", "my_requests", "my_data", "delete_my_data"}
 
 
 class Engine:
@@ -41,8 +45,10 @@ class Engine:
         knowledge: KnowledgeBase,
         default_language: str = "hy",
         flows: FlowCatalog | None = None,
+        flood: FloodGuard | None = None,
     ) -> None:
         self.sessions = sessions
+        self.flood = flood or FloodGuard()
         self.knowledge = knowledge
         self.default_language = default_language
         self.flows = flows or FlowCatalog()
@@ -64,13 +70,46 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one event exactly once (by update_key) and return what to show the contact."""
-        async with self._contact_lock((inbound.channel, inbound.external_id)):
+        started = time.perf_counter()
+        key = (inbound.channel, inbound.external_id)
+        verdict = self.flood.check(key)
+        async with self._contact_lock(key):
             try:
                 async with transaction(self.sessions) as session:
-                    return await self._handle(session, inbound)
+                    if verdict is Verdict.OK:
+                        replies = await self._handle(session, inbound)
+                    else:
+                        replies = await self._too_fast(session, inbound, tell=verdict is Verdict.SLOW_DOWN)
             except Exception:
-                log.exception("failed to handle %s update %s", inbound.channel, inbound.update_key)
+                log.exception("failed to handle an update from %s", pseudonym(inbound.channel, inbound.external_id))
+                metrics.UPDATES_HANDLED.labels(channel=inbound.channel, outcome="error").inc()
                 return [self._apology(inbound)]
+        outcome = "ok" if replies is not None else "duplicate"
+        metrics.UPDATES_HANDLED.labels(channel=inbound.channel, outcome=outcome).inc()
+        metrics.UPDATE_SECONDS.labels(channel=inbound.channel).observe(time.perf_counter() - started)
+        return replies or []
+
+    async def _too_fast(self, session: AsyncSession, inbound: Inbound, *, tell: bool) -> list[Reply] | None:
+        """Over the flood limit: the message is kept in the transcript, not answered; the first one gets a notice."""
+        contact, _state, _relaying = await _contact_for_update(session, inbound)
+        if inbound.update_key and not await claim(session, inbound.update_key):
+            return None
+        metrics.FLOOD_SLOWDOWNS.inc()
+        transcript = [_entry(contact.id, "in", inbound.kind.value, _transcript_text(inbound))]
+        replies = []
+        if tell:
+            _ = gettext_for(contact.language or pick_language(inbound.language_hint) or self.default_language)
+            replies.append(
+                Reply(
+                    _(
+                        "You are sending messages faster than I can read them. Please wait a few seconds, "
+                        "then send your message again."
+                    )
+                )
+            )
+            transcript += [_entry(contact.id, "out", "reply", reply.text) for reply in replies]
+        await (await session.connection()).execute(_INSERT_TRANSCRIPT, transcript)
+        return replies
 
     def _apology(self, inbound: Inbound) -> Reply:
         _ = gettext_for(pick_language(inbound.language_hint) or self.default_language)
@@ -85,13 +124,11 @@ class Engine:
                 .values(blocked=True)
             )
 
-    async def _handle(self, session: AsyncSession, inbound: Inbound) -> list[Reply]:
+    async def _handle(self, session: AsyncSession, inbound: Inbound) -> list[Reply] | None:
+        """The replies, or None when this update was handled before."""
         contact, state, relaying = await _contact_for_update(session, inbound)
         if inbound.update_key and not await claim(session, inbound.update_key):
-            return []
-        if state is None:
-            state = ConversationState(contact_id=contact.id, screen="menu", data={})
-            session.add(state)
+            return None
         turn = Turn(
             session=session,
             inbound=inbound,
@@ -106,9 +143,22 @@ class Engine:
         erased = await dispatch(turn)
         if not erased:
             _seen(contact)
+            connection = await session.connection()
+            await _save_state(connection, contact.id, state)
             transcript += [_entry(contact.id, "out", "reply", reply.text) for reply in turn.replies]
-            await (await session.connection()).execute(_INSERT_TRANSCRIPT, transcript)
+            await connection.execute(_INSERT_TRANSCRIPT, transcript)
         return turn.replies
+
+
+async def _save_state(connection: AsyncConnection, contact_id: int, state: ScreenState) -> None:
+    """Write the screen back when it changed (Core: the state is plain data, not an ORM object)."""
+    if not state.changed:
+        return
+    values = {"contact_id": contact_id, "screen": state.screen, "data": state.data, "updated_at": utcnow()}
+    if state.stored:
+        await connection.execute(_UPDATE_STATE, {f"b_{name}": value for name, value in values.items()})
+    else:
+        await connection.execute(_INSERT_STATE, values)
 
 
 def _seen(contact: Contact) -> None:
@@ -122,39 +172,49 @@ def _seen(contact: Contact) -> None:
 
 _RELAYING = (
     select(Lead.id)
-    .where(Lead.contact_id == Contact.id, Lead.status.in_(RELAYING))
+    # one equality per status, not IN: an IN list is re-rendered for each execution, equalities are cached
+    .where(Lead.contact_id == Contact.id, or_(*(Lead.status == status for status in RELAYING)))
     .correlate(Contact)
     .exists()
     .label("relaying")
 )
 # Built once: the statements every update runs, so only their parameters change from one update to the next.
 _CONTACT_QUERY = (
-    select(Contact, ConversationState, _RELAYING)
+    select(Contact, ConversationState.contact_id, ConversationState.screen, ConversationState.data, _RELAYING)
     .outerjoin(ConversationState, ConversationState.contact_id == Contact.id)
     .where(Contact.channel == bindparam("channel"), Contact.external_id == bindparam("external_id"))
     .with_for_update(of=Contact)
 )
+_STATES = cast(Table, ConversationState.__table__)
+_INSERT_STATE = insert(_STATES)
+_UPDATE_STATE = (
+    update(_STATES)
+    .where(_STATES.c.contact_id == bindparam("b_contact_id"))
+    .values(screen=bindparam("b_screen"), data=bindparam("b_data"), updated_at=bindparam("b_updated_at"))
+)
 _INSERT_TRANSCRIPT = insert(cast(Table, TranscriptEntry.__table__))  # Core: nothing to keep in the session
 
 
-async def _contact_for_update(
-    session: AsyncSession, inbound: Inbound
-) -> tuple[Contact, ConversationState | None, bool]:
+async def _contact_for_update(session: AsyncSession, inbound: Inbound) -> tuple[Contact, ScreenState, bool]:
     """Find or create the contact (race-free) with its state, locking the contact row for this transaction.
     The flag says whether a counsellor's thread is open for them (their messages are then relayed)."""
     key = {"channel": inbound.channel, "external_id": inbound.external_id}
     row = (await session.execute(_CONTACT_QUERY, key)).first()
-    if row is not None:
-        return row[0], row[1], bool(row[2])
-    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    now = utcnow()
-    await session.execute(
-        upsert(Contact)
-        .values(channel=inbound.channel, external_id=inbound.external_id, first_seen=now, last_seen=now, blocked=False)
-        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-    )
-    row = (await session.execute(_CONTACT_QUERY, key)).one()
-    return row[0], row[1], bool(row[2])
+    if row is None:
+        upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        now = utcnow()
+        await session.execute(
+            upsert(Contact)
+            .values(
+                channel=inbound.channel, external_id=inbound.external_id, first_seen=now, last_seen=now, blocked=False
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        )
+        row = (await session.execute(_CONTACT_QUERY, key)).one()
+    contact, state_of, screen, data, relaying = row
+    if state_of is None:
+        return contact, ScreenState.new(), bool(relaying)
+    return contact, ScreenState.loaded(screen, data), bool(relaying)
 
 
 def _transcript_text(inbound: Inbound) -> str:
@@ -233,6 +293,10 @@ async def _on_text(t: Turn, text: str) -> None:
             screens.show_language_picker(t)
         elif name == "help":
             screens.show_help(t)
+        elif name == "my_data":
+            await privacy.show_my_data(t)
+        elif name == "delete_my_data":
+            privacy.confirm_erase(t)
         else:
             privacy.show_privacy(t)
         return
@@ -274,7 +338,11 @@ async def _on_button(t: Turn, action: cb.Action | None) -> bool:
     elif name == "mydata":
         await privacy.show_my_data(t)
     elif name == "erase":
-        return await privacy.erase(t) if args[0] == "yes" else _confirm(t)
+        if args[0] == "yes":
+            return await privacy.erase(t)
+        if args[0] == "ask":
+            return _confirm(t)
+        screens.stale_button(t)
     else:
         screens.stale_button(t)
     return False

@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from bot import erasure
 from bot.engine import callbacks as cb
 from bot.engine import screens
+from bot.engine.markup import escape_md
 from bot.engine.turn import Turn
 from bot.engine.types import Button, Reply
-from bot.i18n import format_when
+from bot.flows.models import FlowRun
+from bot.flows.schema import text_in
+from bot.flows.scoring import key_answers
+from bot.i18n import format_days, format_when
 from bot.models import ConsentRecord, TranscriptEntry
 from knowledge.models import ArticleFeedback
-from ughi.db import utcnow
+from leads.models import Lead
+from ughi.db import Base, utcnow
+from ughi.settings import get_settings
 
 CONSENT_VERSION = "2026-11-v1"
 PERSONAL_DATA = "personal_data"
-RETENTION_MONTHS = 12
+
+
+def retention_periods(lang: str) -> dict[str, str]:
+    """How long things are kept, as the retention job applies them (ughi.settings), written for `lang`."""
+    settings = get_settings()
+    return {
+        "messages": format_days(settings.transcript_days, lang),
+        "intakes": format_days(settings.intake_days, lang),
+        "everything": format_days(settings.retention_days, lang),
+    }
 
 
 def consent_text(t: Turn) -> str:
@@ -28,10 +45,13 @@ def consent_text(t: Turn) -> str:
         "only when you ask for it.\n\n"
         "- **What is kept:** your answers, our messages, your language and the dates you wrote.\n"
         "- **Why:** only to advise you and to connect you with a counsellor.\n"
-        "- **For how long:** at most {months} months after our last conversation, then it is deleted.\n"
-        "- **Your control:** /privacy shows what I keep and lets you delete it all at any time.\n\n"
+        "- **For how long:** each message {messages}, an unfinished questionnaire {intakes}, everything else "
+        "{everything} after our last conversation; then it is deleted (a request sent to a centre stays, with "
+        "nothing that identifies you).\n"
+        "- **Your control:** /my_data shows what I keep, /delete_my_data deletes it all at any time, "
+        "/privacy has both.\n\n"
         "Do you agree? If not, you can still read all the information."
-    ).format(months=RETENTION_MONTHS)
+    ).format(**retention_periods(t.lang))
 
 
 def ask_consent(t: Turn, *, then: str) -> None:
@@ -87,9 +107,15 @@ def show_privacy(t: Turn) -> None:
     text = _(
         "**My data & privacy**\n\n"
         "I keep only what I need to help you: your language, the dates you wrote to me, our messages, "
-        'your answers to "did this help?", and your consent choices. I delete messages at most '
-        "{months} months after our last conversation.\n\n{consent}"
-    ).format(months=RETENTION_MONTHS, consent=consent)
+        'your answers to questionnaires and to "did this help?", your requests to a counsellor and your '
+        "consent choices.\n\n"
+        "- I delete each message {messages} after it was written, and an unfinished questionnaire {intakes} "
+        "after your last answer.\n"
+        "- Everything else goes {everything} after our last conversation; your requests to a centre then stay "
+        "only as anonymous records.\n"
+        "- /my_data shows what I keep; /delete_my_data deletes it all now.\n\n"
+        "{consent}"
+    ).format(consent=consent, **retention_periods(t.lang))
     toggle = (
         Button(_("Withdraw my consent"), cb.encode("consent", "no"))
         if has_consent(t)
@@ -108,21 +134,14 @@ def show_privacy(t: Turn) -> None:
     )
 
 
+async def _count(t: Turn, model: type[Base], column: Any) -> int:
+    return int(await t.session.scalar(select(func.count()).select_from(model).where(column == t.contact.id)) or 0)
+
+
 async def show_my_data(t: Turn) -> None:
+    """Everything kept about the person (/my_data): what and since when, and their answers to questionnaires."""
     _ = t._
     contact = t.contact
-    messages = (
-        await t.session.scalar(
-            select(func.count()).select_from(TranscriptEntry).where(TranscriptEntry.contact_id == contact.id)
-        )
-        or 0
-    )
-    feedback = (
-        await t.session.scalar(
-            select(func.count()).select_from(ArticleFeedback).where(ArticleFeedback.contact_id == contact.id)
-        )
-        or 0
-    )
     consent = format_when(contact.consent_at, t.lang) if contact.consent_at else _("not given")
     text = _(
         "**What I keep about you**\n\n"
@@ -132,25 +151,46 @@ async def show_my_data(t: Turn) -> None:
         "- Last message: {last}\n"
         "- Messages kept: {messages}\n"
         '- "Did this help?" answers: {feedback}\n'
+        "- Questionnaires: {intakes}\n"
+        "- Requests to a counsellor: {requests}\n"
         "- Consent to personal questions: {consent}"
     ).format(
         channel=contact.channel,
         language=t.lang,
         first=format_when(contact.first_seen, t.lang),
         last=format_when(contact.last_seen, t.lang),
-        messages=messages,
-        feedback=feedback,
+        messages=await _count(t, TranscriptEntry, TranscriptEntry.contact_id),
+        feedback=await _count(t, ArticleFeedback, ArticleFeedback.contact_id),
+        intakes=await _count(t, FlowRun, FlowRun.contact_id),
+        requests=await _count(t, Lead, Lead.contact_id),
         consent=consent,
     )
+    answers = await _answers(t)
     t.say(
         Reply(
-            text,
+            f"{text}\n\n{answers}" if answers else text,
             buttons=[
                 [Button(_("🗑 Delete my data"), cb.encode("erase", "ask"))],
                 [Button(_("⬅ Main menu"), cb.encode("menu"))],
             ],
         )
     )
+
+
+async def _answers(t: Turn) -> str:
+    """The person's answers to each questionnaire, as shown on its summary."""
+    runs = await t.session.scalars(select(FlowRun).where(FlowRun.contact_id == t.contact.id).order_by(FlowRun.id))
+    parts = []
+    for run in runs:
+        flow = await t.flows.version(t.session, run.flow_id, run.flow_version)
+        shown = key_answers(flow, run.answers, t.lang) if flow is not None else {}
+        if shown:
+            title = text_in(flow.title, t.lang) if flow is not None else run.flow_id
+            lines = [f"- {escape_md(label)}: {escape_md(value)}" for label, value in shown.items()]
+            parts.append("\n".join([f"_{escape_md(title)}_", *lines]))
+    if not parts:
+        return ""
+    return "\n\n".join([t._("**Your answers to questionnaires**"), *parts])
 
 
 def confirm_erase(t: Turn) -> None:

@@ -227,6 +227,8 @@ def show_help(t: Turn) -> None:
                 "- /menu: the main menu\n"
                 "- /language: change the language\n"
                 "- /privacy: what I keep about you, and how to delete it\n"
+                "- /my_data: everything I keep about you\n"
+                "- /delete_my_data: delete all of it\n"
                 "- /start: start over\n\n"
                 "I cannot listen to voice messages or look at photos and files: please type instead, "
                 "or ask for a counsellor."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,8 +12,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.flow_versions import FlowCatalog
 from bot.engine.types import Inbound, Reply
 from bot.i18n import gettext_for
-from bot.models import Contact, ConversationState
+from bot.models import Contact
 from knowledge.service import KnowledgeBase
+
+
+@dataclass
+class ScreenState:
+    """Where the contact is in the conversation (the conversation_states row, as plain data)."""
+
+    screen: str
+    data: dict[str, Any]
+    stored: bool = False  # a row exists
+    _saved: tuple[str, str] | None = None  # what the row holds, to write it only when it changed
+
+    @classmethod
+    def new(cls) -> ScreenState:
+        return cls("menu", {})
+
+    @classmethod
+    def loaded(cls, screen: str, data: dict[str, Any] | None) -> ScreenState:
+        data = data if isinstance(data, dict) else {}
+        return cls(screen, data, stored=True, _saved=(screen, _frozen(data)))
+
+    @property
+    def changed(self) -> bool:
+        return self._saved != (self.screen, _frozen(self.data))
+
+
+def _frozen(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, default=str)
 
 
 @dataclass
@@ -20,7 +48,7 @@ class Turn:
     session: AsyncSession
     inbound: Inbound
     contact: Contact
-    state: ConversationState
+    state: ScreenState
     kb: KnowledgeBase
     default_language: str
     flows: FlowCatalog

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ughi.crypto import EncryptedJSON
 from ughi.db import Base, UTCDateTime, utcnow
 
 RUN_STATUSES = ("active", "submitted", "cancelled")
@@ -41,7 +42,7 @@ class FlowRun(Base):
     flow_version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="active")
     step_id: Mapped[str] = mapped_column(String(64))
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON(), default=dict)  # phone numbers, free text
     history: Mapped[list[str]] = mapped_column(JSON, default=list)  # step ids visited, for "back"
     reached: Mapped[list[str]] = mapped_column(JSON, default=list)  # every step ever shown, for the funnel
     invalid_count: Mapped[int] = mapped_column(Integer, default=0)

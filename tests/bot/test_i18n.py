@@ -52,7 +52,7 @@ def test_app_language_codes_map_to_supported_languages() -> None:
 def test_commands_have_descriptions_in_each_language() -> None:
     for lang in ("hy", "ru", "en"):
         names = [name for name, _desc in command_descriptions(lang)]
-        assert names == ["start", "menu", "language", "help", "privacy", "my_requests"]
+        assert names == ["start", "menu", "language", "help", "privacy", "my_requests", "my_data", "delete_my_data"]
         assert all(0 < len(desc) <= 256 for _name, desc in command_descriptions(lang))
 
 

@@ -139,6 +139,8 @@ async def test_commands_in_three_languages(ughi: Ughi, api: FakeBotAPI) -> None:
         "help",
         "privacy",
         "my_requests",
+        "my_data",
+        "delete_my_data",
     ]
 
 

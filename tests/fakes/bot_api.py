@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -13,17 +13,28 @@ from aiohttp import web
 
 from tests.fakes import updates as u
 from tests.fakes.bot_api_methods import register
+from tests.fakes.faults import CUT, Fault, FaultInjection
 from tests.fakes.records import Call, Params, Rejection, SentMessage, read_params
 from tests.fakes.rules import BLOCKED, OLD_QUERY, ApiError, bad
 from tests.fakes.telegram_html import html_error, message_text, parse_html
 from tests.fakes.updates import FakeUser
 
-__all__ = ["ApiError", "Call", "FakeBotAPI", "FakeUser", "Rejection", "SentMessage", "html_error", "parse_html"]
+__all__ = [
+    "ApiError",
+    "Call",
+    "FakeBotAPI",
+    "FakeUser",
+    "Fault",
+    "Rejection",
+    "SentMessage",
+    "html_error",
+    "parse_html",
+]
 
 Handler = Callable[[Params], Awaitable[Any]]
 
 
-class FakeBotAPI:
+class FakeBotAPI(FaultInjection):
     """`async with FakeBotAPI() as api:` a Bot API at `api.base_url` for the bot `api.token`."""
 
     def __init__(self, token: str = "123456789:AAFakeTokenForUghiTests-0123456789ab") -> None:
@@ -48,6 +59,8 @@ class FakeBotAPI:
         self.outgoing: list[SentMessage] = []  # each message the bot sent or edited, once per send or edit
         self.listeners: list[Callable[[SentMessage], None]] = []  # called on each send or edit
         self._queue: list[dict[str, Any]] = []
+        self._stream: list[dict[str, Any]] = []  # scripted deliveries, served in this order (see `stream`)
+        self._served = 0  # how many of them the last getUpdates returned, not confirmed yet
         self._update_ids = itertools.count(700_000_001)
         self._query_ids = itertools.count(4_200_000_000_000_001)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -57,7 +70,7 @@ class FakeBotAPI:
         self._seen: dict[tuple[int, int], dict[str, Any]] = {}
         self._queries: dict[str, bool] = {}  # callback query id -> answered
         self._topics: dict[tuple[int, int], bool] = {}  # (chat, thread) -> open
-        self._faults: list[tuple[str, ApiError | None]] = []
+        self._faults: list[tuple[str, int | None, Fault]] = []  # (method, only for this chat, what happens)
         self._poll_generation = 0
         self._changed = asyncio.Event()
         self._closing = False
@@ -112,23 +125,38 @@ class FakeBotAPI:
             params = Params(await read_params(request))
         except ApiError as err:
             return self._error(method, {}, err)
-        self.calls.append(Call(method, params.values))
-        handler = self.methods.get(method.lower())
+        call = Call(method, params.values)
+        self.calls.append(call)
+        response = await self._answer(request, call, params)
+        call.status = response.status if call.status is None else call.status
+        return response
+
+    async def _answer(self, request: web.Request, call: Call, params: Params) -> web.Response:
+        handler = self.methods.get(call.method.lower())
         try:
-            fault = self._take_fault(method)
-            if fault is not None:
-                raise fault
+            fault = self.take_fault(call.method, params.values.get("chat_id"))
+            if fault is not None and fault.cut is not None:
+                return self._cut(request, call, fault.cut)
+            if fault is not None and fault.error is not None:
+                raise fault.error
             if handler is None:
                 raise ApiError(404, "Not Found")
             result = await handler(params)
         except ApiError as err:
-            return self._error(method, params.values, err)
-        except ConnectionResetError:
-            if request.transport is not None:
-                request.transport.abort()
-            return web.Response(status=502)
+            return self._error(call.method, params.values, err)
         self.notify()
         return web.json_response({"ok": True, "result": result})
+
+    def _cut(self, request: web.Request, call: Call, how: str) -> web.Response:
+        """No answer: the connection is aborted (reset) or closed; the response returned is never written."""
+        call.status = CUT
+        if request.transport is not None:
+            if how == "reset":
+                request.transport.abort()
+            else:
+                request.transport.close()
+        self.notify()
+        return web.Response(status=502)
 
     def _error(self, method: str, params: dict[str, Any], err: ApiError) -> web.Response:
         record = Rejection(method, params, err.code, err.description)
@@ -138,33 +166,14 @@ class FakeBotAPI:
         self.notify()
         return web.json_response(err.as_json(), status=err.code)
 
-    def _take_fault(self, method: str) -> ApiError | None:
-        for i, (name, error) in enumerate(self._faults):
-            if name.lower() == method.lower():
-                del self._faults[i]
-                if error is None:
-                    raise ConnectionResetError("fake network failure")
-                return error
-        return None
-
-    def fail_next(
-        self,
-        method: str,
-        error_code: int = 429,
-        description: str | None = None,
-        retry_after: int | None = None,
-        times: int = 1,
-    ) -> None:
-        """Make the next `times` calls of `method` fail with this error (429 gets retry_after=1 by default)."""
-        if error_code == 429:
-            retry_after = 1 if retry_after is None else retry_after
-            description = description or f"Too Many Requests: retry after {retry_after}"
-        error = ApiError(error_code, description or "Internal Server Error", retry_after)
-        self._faults.extend([(method, error)] * times)
-
-    def drop_next(self, method: str, times: int = 1) -> None:
-        """Make the next `times` calls of `method` fail as a network error: the connection is cut."""
-        self._faults.extend([(method, None)] * times)
+    def calls_of(self, method: str, chat_id: int | None = None) -> list[Call]:
+        """The calls of `method` (for `chat_id` only, when given), as they arrived."""
+        return [
+            call
+            for call in self.calls
+            if call.method.lower() == method.lower()
+            and (chat_id is None or str(call.params.get("chat_id")) == str(chat_id))
+        ]
 
     # ---- state used by the methods ---------------------------------------------------------------------------
 
@@ -356,6 +365,32 @@ class FakeBotAPI:
 
     # ---- long polling ----------------------------------------------------------------------------------------
 
+    def stream(self, deliveries: Sequence[dict[str, Any]]) -> None:
+        """Serve these updates through getUpdates in exactly this order, duplicates and all, as a Telegram that lost
+        the bot's confirmations would. A batch is served again until the bot's next offset confirms it."""
+        self.issued(deliveries)
+        self._stream.extend(deliveries)
+        self.notify()
+
+    @property
+    def stream_left(self) -> int:
+        """Scripted deliveries not confirmed by the bot yet."""
+        return len(self._stream)
+
+    def issued(self, updates: Iterable[dict[str, Any]]) -> None:
+        """Updates Telegram sent some other way (the webhook, a stream): their button presses can be answered."""
+        for update in updates:
+            query = update.get("callback_query")
+            if isinstance(query, dict) and isinstance(query.get("id"), str):
+                self._queries.setdefault(query["id"], False)
+
+    def _confirm_streamed(self, offset: int) -> None:
+        served = self._stream[: self._served]
+        if served and offset == max(_update_id(upd) for upd in served) + 1:
+            del self._stream[: self._served]
+            self._served = 0
+            self.notify()
+
     def confirm(self, offset: int) -> None:
         if offset < 0:
             self._queue = self._queue[offset:]
@@ -372,6 +407,7 @@ class FakeBotAPI:
         self.notify()  # a poll still waiting is superseded: it answers 409 Conflict
         if offset is not None:
             self.confirm(offset)
+            self._confirm_streamed(offset)
         deadline = time.monotonic() + seconds
         while True:
             changed = self._changed
@@ -381,6 +417,9 @@ class FakeBotAPI:
                     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
                     benign=True,
                 )  # its client is usually gone already
+            if self._stream:
+                self._served = min(limit, len(self._stream))
+                return self._stream[: self._served]
             if self._queue or self._closing:
                 return self._queue[:limit]
             remaining = deadline - time.monotonic()

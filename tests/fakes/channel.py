@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +53,9 @@ class MemoryInbox:
     confirmed_at_store: dict[str, int] = field(default_factory=dict)
     fail_stores: int = 0
 
-    async def store(self, items: Sequence[tuple[str, dict[str, Any]]]) -> int:
+    async def store(
+        self, items: Sequence[tuple[str, dict[str, Any]]], *, order: Mapping[str, tuple[str, int]] | None = None
+    ) -> int:
         if self.fail_stores:
             self.fail_stores -= 1
             raise ConnectionError("database is down")
@@ -67,6 +69,9 @@ class MemoryInbox:
 
     async def pending(self, limit: int = 1000) -> list[tuple[str, dict[str, Any]]]:
         return [(key, payload) for key, payload in self.rows.items() if key not in self.handled][:limit]
+
+    async def earlier(self, lane: str, seq: int) -> list[tuple[str, dict[str, Any]]]:
+        return []  # one process: its lanes keep each chat's order
 
     def claim(self, key: str) -> bool:
         if key in self.handled:

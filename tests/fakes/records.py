@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +27,12 @@ JSON_FIELDS = {
 
 @dataclass
 class Call:
+    """One request to the Bot API: when it arrived (time.monotonic) and the status it was answered with."""
+
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+    status: int | None = None  # None while in progress; 0 when the connection was cut without an answer
 
 
 @dataclass

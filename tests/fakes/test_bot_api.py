@@ -184,6 +184,26 @@ async def test_long_polling_returns_when_an_update_arrives(api: FakeBotAPI, bot:
     assert api.pending_updates == [] and api.confirmed == update.update_id + 1
 
 
+async def test_a_scripted_stream_is_served_as_given_duplicates_and_all_until_confirmed(
+    api: FakeBotAPI, bot: Bot
+) -> None:
+    user = api.user(USER)
+    seven, three, five = (
+        {"update_id": n, "message": {"message_id": n, "date": 1, "chat": user.chat(), "text": str(n)}}
+        for n in (7, 3, 5)
+    )
+    api.stream([seven, three, seven, five])
+
+    async def ids(offset: int | None = None) -> list[int]:
+        return [u.update_id for u in await bot.get_updates(offset=offset, limit=2, timeout=0)]
+
+    assert await ids() == [7, 3]
+    assert await ids() == [7, 3]  # not confirmed: served again
+    assert await ids(offset=8) == [7, 5]  # 8 confirms the batch whose highest update_id was 7
+    assert api.stream_left == 2
+    assert await ids(offset=8) == [] and api.stream_left == 0
+
+
 async def test_long_polling_times_out_empty(api: FakeBotAPI, bot: Bot) -> None:
     started = time.monotonic()
     assert await bot.get_updates(timeout=1) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from ughi.settings import Settings
@@ -35,7 +36,7 @@ def test_production_refuses_placeholder_secrets() -> None:
             webhook_url="https://h/telegram/webhook",
             webhook_secret="changeme",
         )
-    ok = Settings(_env_file=None, env="production", secret_key="x" * 32)
+    ok = Settings(_env_file=None, env="production", secret_key="x" * 32, encryption_keys=Fernet.generate_key().decode())
     assert ok.env == "production"
 
 
