@@ -58,13 +58,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _copy_if_missing(source: Path, target: Path) -> None:
+    if not target.exists():
+        shutil.copyfile(source, target)
+
+
 @pytest.fixture
 async def services(settings: Settings, sqlite_template: Path) -> AsyncIterator[Services]:
     """Everything started on the fresh database, migrated, with the shipped content imported."""
     if settings.is_sqlite:
-        target = Path(settings.resolved_database_url.split(":///", 1)[1])
-        if not target.exists():
-            shutil.copyfile(sqlite_template, target)
+        _copy_if_missing(sqlite_template, Path(settings.resolved_database_url.split(":///", 1)[1]))
     started = await start_services(settings, migrate=True)
     try:
         yield started
