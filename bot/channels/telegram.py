@@ -174,6 +174,9 @@ class TelegramChannel:
         """Store one update received by webhook and handle it in the background; updates arriving together are
         stored in one transaction, and each request returns once its own update is stored."""
         self._by_webhook = True
+        # back-pressure, as polling has: while too much waits here, Telegram waits for our answer (and sends
+        # less meanwhile) rather than our memory growing; the update is stored once there is room
+        await self.lanes.wait_below(self._backlog)
         update = await self._webhook_batches(payload)
         if update is not None:
             self._take(update)

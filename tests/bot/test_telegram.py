@@ -15,6 +15,7 @@ from bot.channels.telegram import TelegramChannel, webhook_router
 from bot.engine.types import Button, KeyButton, Reply
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.channel import MemoryInbox, ScriptedEngine, make_bot, polling
+from tests.fakes.updates import message, text
 
 
 @dataclass
@@ -275,3 +276,30 @@ async def test_webhook(rig: Rig) -> None:
     await rig.channel.wait_idle()
     assert [m.text for m in rig.api.messages(1)] == ["echo: left over", "echo: via webhook"]
     await rig.channel.close()
+
+
+async def test_webhook_updates_wait_for_room_when_too_many_are_in_hand() -> None:
+    async with FakeBotAPI() as api:
+        inbox = MemoryInbox(api)
+        engine = ScriptedEngine(inbox=inbox, gates={"900": asyncio.Event()})
+        bot = make_bot(api)
+        try:
+            channel = TelegramChannel(bot, engine, inbox, concurrency=1, retry_delay=0.01)
+            person = api.user(900)
+            full = [
+                {"update_id": 80_000 + i, "message": message(person, 10 + i, text(f"m{i}"))}
+                for i in range(channel._backlog)
+            ]
+            for update in full:
+                await channel.accept_webhook(update)
+            one_more = asyncio.ensure_future(
+                channel.accept_webhook({"update_id": 90_000, "message": message(person, 5000, text("late"))})
+            )
+            await asyncio.sleep(0.2)
+            assert not one_more.done() and "tg:90000" not in inbox.rows  # held back, not stored yet
+            engine.gates["900"].set()
+            await asyncio.wait_for(one_more, 10)
+            await asyncio.wait_for(channel.wait_idle(), 10)
+            assert "tg:90000" in inbox.rows and len(engine.seen) == channel._backlog + 1
+        finally:
+            await bot.session.close()
