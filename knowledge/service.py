@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -40,6 +42,26 @@ class _Snapshot:
         return result
 
 
+_BUILT: OrderedDict[str, _Snapshot] = OrderedDict()  # the last indexes built, by what their content says
+_BUILT_KEPT = 2
+_BUILT_LOCK = threading.Lock()  # snapshots are built in worker threads
+
+
+def _snapshot_of(content: ContentSet, revision: str) -> _Snapshot:
+    """The snapshot of `content`, built again only when the content itself changed: several parts of one process
+    (and a restart of the bot within it) share one index, and an edit undone costs no rebuild."""
+    key = hashlib.sha256(repr(content).encode()).hexdigest()
+    with _BUILT_LOCK:
+        built = _BUILT.get(key)
+    if built is None:
+        built = _snapshot(content, revision)
+        with _BUILT_LOCK:
+            _BUILT[key] = built
+            while len(_BUILT) > _BUILT_KEPT:
+                _BUILT.popitem(last=False)
+    return replace(built, revision=revision)
+
+
 def _snapshot(content: ContentSet, revision: str) -> _Snapshot:
     published = content.published()
     snap = _Snapshot(content=content, index=SearchIndex.build(published, content.synonyms), revision=revision)
@@ -70,7 +92,7 @@ class KnowledgeBase:
                 if not force and revision == self._snap.revision:
                     return False
                 content = await repository.load_content(session)
-            self._snap = await asyncio.to_thread(_snapshot, content, revision)
+            self._snap = await asyncio.to_thread(_snapshot_of, content, revision)
             log.info("knowledge index rebuilt: %d articles", self._snap.index.size)
             return True
 
