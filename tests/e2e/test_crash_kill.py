@@ -51,7 +51,7 @@ BROWSERS, BROWSER_MESSAGES = 4, 35  # 6 * 60 + 4 * 35 = 500 updates
 STAFF_CHAT = -1009876543210
 ALIVE = (0.05, 1.0)  # seconds between the first getUpdates of a process and its SIGKILL
 WHILE_DOWN = 3  # at most this many of a round's messages are sent while the bot is down
-MID_WORK_SHARE = 0.25  # at least this share of the kills must find the bot with updates in hand
+MID_WORK_SHARE = 0.1  # at least this share of the kills must find the bot with updates in hand
 
 
 @dataclass
@@ -306,7 +306,10 @@ async def crash_again_and_again(
         began = loop.time()
         spent["first start" if start == 0 else "later starts"] += began - forked
         alive = rng.uniform(*ALIVE)
-        for at in sorted(rng.uniform(0, alive) for _ in range(share - down)):
+        times = sorted(rng.uniform(0, alive) for _ in range(share - down))
+        if times:  # the last message lands just before the kill, so that many kills find work in hand
+            times[-1] = max(0.0, alive - rng.uniform(0.002, 0.02))
+        for at in times:
             await asyncio.sleep(max(0.0, began + at - loop.time()))
             await send_some(1)
         await asyncio.sleep(max(0.0, began + alive - loop.time()))
