@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import normalize, translit
 from .normalize import Script, token_script, tokenize
 from .stem import stem, strip_hy_key
 from .stopwords import STOPWORDS
@@ -134,3 +135,12 @@ def phrase_key(token: str, lang: str) -> str:
     if script == "hy":
         return hy_key(token)
     return ru_key(token) if script == "cyrl" else token
+
+
+def forget_words() -> None:
+    """Empty the word memos. An index build fills them with every word of the content; the search needs only the
+    words people ask about, which fill them again as they come."""
+    for memo in (analyze_doc_token, query_readings, stop_namespaces, phrase_key):
+        memo.cache_clear()
+    normalize.forget_words()
+    translit.forget_words()

@@ -8,7 +8,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
 from .analyze import Reading
-from .builder import BUCKET_PREFIX, IndexData
+from .builder import BUCKET_PREFIX, POSTING, IndexData
 
 FUZZY_CUTOFF = 0.9  # Jaro-Winkler similarity of phonetic keys below which words are different words
 FUZZY_MIN_LEN = 4
@@ -93,7 +93,7 @@ def match_token(data: IndexData, token: str, readings: tuple[Reading, ...]) -> T
         postings = data.postings.get(namespace, {})
         for term, sim in terms.items():
             factor = sim * token_idf
-            for article, strength, doc in postings[term]:
+            for article, strength, doc in POSTING.iter_unpack(postings[term]):
                 value = factor * strength
                 if value > per_article.get(article, 0.0):
                     per_article[article] = value

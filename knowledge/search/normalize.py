@@ -88,3 +88,9 @@ def tokenize(text: str) -> list[str]:
     if _LATIN.search(text) and _CYRILLIC.search(text):  # look-alike letters are only possible then
         return [_clean(token) for token in tokens if token.strip("@")]
     return [token for token in tokens if token.strip("@")]
+
+
+def forget_words() -> None:
+    """Empty this module's word memos (see analyze.forget_words)."""
+    for memo in (token_script, _clean):
+        memo.cache_clear()

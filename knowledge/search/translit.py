@@ -283,3 +283,9 @@ def hy_keys_from_latin(word: str, limit: int = 3) -> tuple[str, ...]:
 
 def ru_key_from_latin(word: str) -> str:
     return ru_key(latin_to_cyrillic(word))
+
+
+def forget_words() -> None:
+    """Empty this module's word memos (see analyze.forget_words)."""
+    for memo in (latin_to_armenian, latin_to_cyrillic, hy_key, ru_key, hy_keys_from_latin):
+        memo.cache_clear()
