@@ -84,6 +84,9 @@ async def test_an_answer_shows_as_typed_in_the_summary_and_when_changed(
     replies = await chat.say(typed)
     answer = clean(typed).strip()
     low, high = text_bounds(step)
+    if answer.startswith("/"):
+        event("a command, not an answer")
+        return  # commands keep their meaning mid-intake: the answer kept is unchanged
     taken = low <= len(answer) <= high
     event("in the summary" if taken else "asked again (too short or too long)")
     if not taken:
