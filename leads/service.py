@@ -24,8 +24,9 @@ import math
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from leads.errors import ContactGone, InvalidTransition, StaffUnavailable
 from leads.models import LEAD_OUTCOMES, LEAD_STATUSES, Lead, LeadEvent, StaffMember
@@ -33,6 +34,22 @@ from leads.outbox import STAFF, enqueue, to_contact
 from leads.routing import CentreTarget, due_after, response_days
 from ughi.db import utcnow
 from ughi.metrics import LEADS_CREATED
+
+_CREATED = "leads_created"
+
+
+@event.listens_for(Session, "after_commit")
+def _count_created(session: Session) -> None:
+    """Leads count when their transaction commits: one rolled back (and done again) is not two leads."""
+    created = session.info.pop(_CREATED, 0)
+    if created:
+        LEADS_CREATED.inc(created)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_created(session: Session) -> None:
+    session.info.pop(_CREATED, None)
+
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"assigned", "closed"}),
@@ -85,7 +102,7 @@ async def create_lead(
     await session.flush()
     _event(session, lead, None, "created", to_status="new", note=reason, now=now, by_contact=contact_id is not None)
     await enqueue(session, kind="lead_card", payload=_to_staff(lead), dedupe_key=f"lead_card:{lead.id}", now=now)
-    LEADS_CREATED.inc()
+    session.info[_CREATED] = session.info.get(_CREATED, 0) + 1  # counted once committed (_count_created)
     return lead
 
 

@@ -19,6 +19,7 @@ from bot.engine import callbacks as cb
 from bot.engine import intake, privacy, requests, screens
 from bot.engine.flood import FloodGuard, Verdict
 from bot.engine.flow_versions import FlowCatalog
+from bot.engine.group_commit import GroupCommit
 from bot.engine.turn import ScreenState, Turn
 from bot.engine.types import Inbound, InboundKind, Reply
 from bot.i18n import gettext_for, pick_language
@@ -34,6 +35,7 @@ from ughi.logs import pseudonym
 log = logging.getLogger(__name__)
 TRANSCRIPT_LIMIT = 4000
 LAST_SEEN_PRECISION = timedelta(minutes=1)
+POSTGRES_LANES = 4  # transactions of grouped updates at once per process on PostgreSQL
 COMMANDS = {"start", "menu", "language", "help", "privacy", "my_requests", "my_data", "delete_my_data"}
 
 
@@ -52,6 +54,10 @@ class Engine:
         self.knowledge = knowledge
         self.default_language = default_language
         self.flows = flows or FlowCatalog()
+        # updates of different people waiting at the same moment share a transaction (bot/engine/group_commit.py)
+        bind = sessions.kw.get("bind")
+        lanes = 1 if bind is None or bind.dialect.name == "sqlite" else POSTGRES_LANES
+        self.commits: GroupCommit[Inbound, list[Reply] | None] = GroupCommit(sessions, self._handle, lanes=lanes)
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._lock_users: dict[tuple[str, str], int] = {}
 
@@ -72,14 +78,9 @@ class Engine:
         """Handle one event exactly once (by update_key) and return what to show the contact."""
         started = time.perf_counter()
         key = (inbound.channel, inbound.external_id)
-        verdict = self.flood.check(key)
         async with self._contact_lock(key):
             try:
-                async with transaction(self.sessions) as session:
-                    if verdict is Verdict.OK:
-                        replies = await self._handle(session, inbound)
-                    else:
-                        replies = await self._too_fast(session, inbound, tell=verdict is Verdict.SLOW_DOWN)
+                replies = await self.commits.submit(inbound)
             except Exception:
                 log.exception("failed to handle an update from %s", pseudonym(inbound.channel, inbound.external_id))
                 metrics.UPDATES_HANDLED.labels(channel=inbound.channel, outcome="error").inc()
@@ -89,11 +90,8 @@ class Engine:
         metrics.UPDATE_SECONDS.labels(channel=inbound.channel).observe(time.perf_counter() - started)
         return replies or []
 
-    async def _too_fast(self, session: AsyncSession, inbound: Inbound, *, tell: bool) -> list[Reply] | None:
+    async def _too_fast(self, session: AsyncSession, inbound: Inbound, contact: Contact, *, tell: bool) -> list[Reply]:
         """Over the flood limit: the message is kept in the transcript, not answered; the first one gets a notice."""
-        contact, _state, _relaying = await _contact_for_update(session, inbound)
-        if inbound.update_key and not await claim(session, inbound.update_key):
-            return None
         metrics.FLOOD_SLOWDOWNS.inc()
         transcript = [_entry(contact.id, "in", inbound.kind.value, _transcript_text(inbound))]
         replies = []
@@ -129,6 +127,10 @@ class Engine:
         contact, state, relaying = await _contact_for_update(session, inbound)
         if inbound.update_key and not await claim(session, inbound.update_key):
             return None
+        # counted once the update is known to be new: Telegram resending what it already sent is not flooding
+        verdict = self.flood.check((inbound.channel, inbound.external_id))
+        if verdict is not Verdict.OK:
+            return await self._too_fast(session, inbound, contact, tell=verdict is Verdict.SLOW_DOWN)
         turn = Turn(
             session=session,
             inbound=inbound,

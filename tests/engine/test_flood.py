@@ -109,3 +109,16 @@ def test_buckets_refill_and_idle_people_are_forgotten() -> None:
     assert [guard.check(key) for _ in range(2)] == [Verdict.OK, Verdict.QUIET]  # the same flood: told once
     clock.now += 3.0  # full again: the flood is over
     assert [guard.check(key) for _ in range(4)] == [Verdict.OK, Verdict.OK, Verdict.OK, Verdict.SLOW_DOWN]
+
+
+async def test_resent_updates_do_not_count_as_flooding(services: Services) -> None:
+    """Telegram resends what it thinks was not received: the copies are not the person writing again."""
+    clock = Clock()
+    services.engine.flood = FloodGuard(clock=clock)
+    await say(services.engine, "resent", "/start", hint="en")
+    question = inbound("resent", text="passport", hint="en", key="test:resent-question")
+    first = await services.engine.handle(question)
+    copies = [await services.engine.handle(question) for _ in range(3 * CAPACITY)]
+    assert first and all(copy == [] for copy in copies)  # answered once, the copies with nothing
+    later = await say(services.engine, "resent", "work abroad", hint="en")
+    assert later and not any("faster than I can read" in text for text in texts(later))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.flows.models import FlowRun
 from bot.models import Contact
@@ -15,6 +15,8 @@ from leads.errors import ContactGone, InvalidTransition, StaffUnavailable
 from leads.models import Lead, LeadEvent, OutboxMessage, StaffMember
 from leads.routing import DEFAULT_RESPONSE_DAYS, due_after
 from tests.leads.conftest import MONDAY, add_staff, new_lead
+from ughi.db import transaction
+from ughi.metrics import REGISTRY
 
 
 async def events(session: AsyncSession, lead: Lead) -> list[tuple[str, str, str | None, str | None, int | None]]:
@@ -212,3 +214,16 @@ async def test_staff_are_recognised_by_their_linked_telegram_id(session: AsyncSe
     assert await service.staff_by_telegram(session, telegram_user_id=1234) is None
     anna.active = False
     assert await service.staff_by_telegram(session, telegram_user_id=9001) is None
+
+
+async def test_leads_count_in_the_metrics_once_committed(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """A lead whose transaction is rolled back (then made again, as a failed group of updates is) counts once."""
+    before = REGISTRY.get_sample_value("ughi_leads_created_total") or 0.0
+    with pytest.raises(RuntimeError):
+        async with transaction(sessions) as session:
+            await new_lead(session, None, source="human")
+            raise RuntimeError("the rest of the turn failed")
+    assert (REGISTRY.get_sample_value("ughi_leads_created_total") or 0.0) == before
+    async with transaction(sessions) as session:
+        await new_lead(session, None, source="human")
+    assert REGISTRY.get_sample_value("ughi_leads_created_total") == before + 1
