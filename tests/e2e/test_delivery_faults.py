@@ -19,7 +19,6 @@ from sqlalchemy import select
 from bot.channels.telegram import MAX_ATTEMPTS, TelegramChannel
 from bot.channels.telegram_outbox import PERSON_KINDS, REPLY, ReplyQueue, TelegramSender
 from bot.models import Contact
-from leads import service
 from leads.models import OutboxMessage
 from leads.outbox import GAVE_UP, OutboxWorker, Pacer, Rate, enqueue, to_contact
 from tests.fakes.bot_api import FakeBotAPI, SentMessage
@@ -33,6 +32,7 @@ from tests.fakes.faults import (
     too_many_requests,
 )
 from tests.fakes.updates import FakeUser
+from tests.leads.conftest import bare_lead
 from ughi.app import telegram_bot
 from ughi.db import transaction
 from ughi.metrics import REGISTRY
@@ -270,19 +270,7 @@ async def test_the_app_runs_the_outbox_without_a_counsellors_chat_and_lead_cards
         contact = Contact(channel="telegram", external_id=str(ani.id), language="en")
         session.add(contact)
         await session.flush()
-        lead = await service.create_lead(
-            session,
-            contact_id=contact.id,
-            source="counsellor",
-            flow_id=None,
-            language="en",
-            region=None,
-            topic=None,
-            summary={},
-            score=0.0,
-            reason="",
-            centre=None,
-        )
+        lead = await bare_lead(session, contact.id, "en")
         payload = {"to": to_contact(contact.id), "lead_id": lead.id, "contact_id": contact.id, "text": "hello"}
         await enqueue(session, kind="to_contact", payload=payload)
     settings = services.settings.model_copy(

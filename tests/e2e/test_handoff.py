@@ -24,6 +24,7 @@ from tests.e2e.test_conversation import written_in
 from tests.fakes.bot_api import FakeBotAPI, SentMessage
 from tests.fakes.channel import make_bot
 from tests.fakes.updates import FakeUser, now
+from tests.leads.conftest import bare_lead
 from ughi.app import telegram_bot
 from ughi.db import transaction
 from ughi.services import Services
@@ -344,19 +345,7 @@ async def test_the_app_runs_the_outbox_beside_polling(api: FakeBotAPI, services:
         update={"telegram_token": SecretStr(api.token), "telegram_api_base": api.base_url, "staff_chat_id": STAFF_CHAT}
     )
     async with transaction(services.sessions) as session:
-        lead = await service.create_lead(
-            session,
-            contact_id=None,
-            source="counsellor",
-            flow_id=None,
-            language="hy",
-            region=None,
-            topic=None,
-            summary={},
-            score=0.0,
-            reason="",
-            centre=None,
-        )
+        lead = await bare_lead(session, None, "hy")
     async with telegram_bot(dataclasses.replace(services, settings=settings), polling=True):
         [card] = await api.wait_for_messages(STAFF_CHAT, 1, timeout=10)
     assert f"Դիմում №{lead.id}" in card.text and written_in("hy", card.text)

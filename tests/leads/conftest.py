@@ -89,3 +89,20 @@ async def new_lead(
         centre=centre,
         now=now,
     )
+
+
+async def bare_lead(session: AsyncSession, contact_id: int | None, language: str) -> Lead:
+    """A lead from "talk to a counsellor" with nothing else known: no intake, region, centre or summary."""
+    return await service.create_lead(
+        session,
+        contact_id=contact_id,
+        source="counsellor",
+        flow_id=None,
+        language=language,
+        region=None,
+        topic=None,
+        summary={},
+        score=0.0,
+        reason="",
+        centre=None,
+    )
