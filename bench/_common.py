@@ -6,6 +6,7 @@ bot's memory must hold aiogram alone.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -229,16 +230,8 @@ def free_port() -> int:
 
 async def create_schema(url: str) -> str:
     """A fresh, empty schema in the database at `url`; its name."""
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
     schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(url)
-    try:
-        async with admin.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    finally:
-        await admin.dispose()
+    await _admin(url, f'CREATE SCHEMA "{schema}"')
     return schema
 
 
@@ -259,13 +252,18 @@ async def postgres_reachable(url: str, timeout: float = 15.0) -> str:  # noqa: A
 
 
 async def drop_schema(url: str, schema: str) -> None:
+    await _admin(url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+async def _admin(url: str, statement: str) -> None:
+    """Run one statement on the database at `url`, in a connection of its own."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
     admin = create_async_engine(url)
     try:
         async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            await conn.execute(text(statement))
     finally:
         await admin.dispose()
 
@@ -278,3 +276,27 @@ async def postgres_schema(url: str) -> AsyncIterator[str]:
         yield schema
     finally:
         await drop_schema(url, schema)
+
+
+# ---- command line -------------------------------------------------------------------------------------------------
+
+
+def arguments(doc: str | None) -> argparse.ArgumentParser:
+    """A bench script's parser: its module docstring is its help."""
+    return argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def postgres_option(parser: argparse.ArgumentParser, fallback: str = "") -> None:
+    """--postgres URL, by default $UGHI_TEST_POSTGRES_URL, else `fallback` (empty: no PostgreSQL rows)."""
+    then = f", else {fallback}" if fallback else ""
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("UGHI_TEST_POSTGRES_URL") or fallback,
+        help=f"PostgreSQL URL (default: $UGHI_TEST_POSTGRES_URL{then})",
+    )
+
+
+def note_refused(rejected: int) -> None:
+    """Calls the fake Bot API refused are part of the figures' story: say how many."""
+    if rejected:
+        print(f"note: the fake Bot API refused {rejected} calls")

@@ -20,13 +20,22 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import sys
 import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-from _common import CONCURRENCY, BotProcess, Result, postgres_schema, print_table, ratio
+from _common import (
+    CONCURRENCY,
+    BotProcess,
+    Result,
+    arguments,
+    note_refused,
+    postgres_option,
+    postgres_schema,
+    print_table,
+    ratio,
+)
 from _people import ANSWERED, Talk, conversations, wait_polling, warm_up
 
 from tests.fakes.bot_api import FakeBotAPI
@@ -126,13 +135,12 @@ async def main(args: argparse.Namespace) -> int:
                     results.append(Result(run.label, failed=repr(err)))
             rejected = len(api.rejected)
     report(results, args)
-    if rejected:
-        print(f"note: the fake Bot API refused {rejected} calls")
+    note_refused(rejected)
     return 0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--users", type=int, default=200, help="simulated people (default 200)")
     parser.add_argument(
         "--messages",
@@ -146,11 +154,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.25,
         help="share of the people who walk a guided intake in the '+intakes' rows (default 0.25; 0: no such rows)",
     )
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("UGHI_TEST_POSTGRES_URL", ""),
-        help="also run Ughi on this PostgreSQL URL (default: $UGHI_TEST_POSTGRES_URL)",
-    )
+    postgres_option(parser)
     return parser.parse_args(argv)
 
 

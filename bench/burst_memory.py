@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from _common import BotProcess, print_table, ratio
+from _common import BotProcess, arguments, print_table, ratio
 from _people import ANSWERED, Answered, person, question_pools, script, wait_polling
 
 from tests.fakes import updates as u
@@ -140,7 +140,7 @@ async def main(args: argparse.Namespace) -> int:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--updates", type=int, default=20_000, help="updates in the burst (default 20000)")
     parser.add_argument("--users", type=int, default=5_000, help="people they come from (default 5000)")
     return parser.parse_args(argv)

@@ -25,10 +25,13 @@ from _common import (
     DEFAULT_POSTGRES,
     BotProcess,
     Result,
+    arguments,
     cpu_of_processes,
     create_schema,
     drop_schema,
+    note_refused,
     own_cpu,
+    postgres_option,
     postgres_reachable,
     print_table,
     ratio,
@@ -143,21 +146,16 @@ async def main(args: argparse.Namespace) -> int:
                 return 1
         rejected = len(api.rejected)
     report(results, args)
-    if rejected:
-        print(f"note: the fake Bot API refused {rejected} calls")
+    note_refused(rejected)
     return 0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--users", type=int, default=400, help="simulated people (default 400)")
     parser.add_argument("--messages", type=int, default=5, help="messages per person (default 5)")
     parser.add_argument("--connections", type=int, default=40, help="concurrent connections (default 40)")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("UGHI_TEST_POSTGRES_URL") or DEFAULT_POSTGRES,
-        help=f"PostgreSQL URL (default: $UGHI_TEST_POSTGRES_URL, else {DEFAULT_POSTGRES})",
-    )
+    postgres_option(parser, DEFAULT_POSTGRES)
     return parser.parse_args(argv)
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import aiohttp
 import yaml
-from _common import free_port, percentile, print_table, ratio, resident_mb
+from _common import arguments, free_port, percentile, print_table, ratio, resident_mb
 from _people import question_pools
 from search import synthesize
 
@@ -207,7 +207,7 @@ async def main(args: argparse.Namespace) -> int:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--articles", type=int, default=10_000, help="synthetic articles (default 10000)")
     parser.add_argument("--searches", type=int, default=200, help="web chat questions (default 200)")
     parser.add_argument(

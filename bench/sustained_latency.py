@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 
-from _common import REPLY_TIMEOUT, BotProcess, Result, percentile, print_table, ratio
+from _common import REPLY_TIMEOUT, BotProcess, Result, arguments, note_refused, percentile, print_table, ratio
 from _people import Talk, Watch, person, question_pools, script, wait_polling, warm_up, with_buttons
 
 from tests.fakes.bot_api import FakeBotAPI
@@ -153,13 +153,12 @@ async def main(args: argparse.Namespace) -> int:
                 return 1
             rejected = len(api.rejected)
     report(load, result, memory, args, window)
-    if rejected:
-        print(f"note: the fake Bot API refused {rejected} calls")
+    note_refused(rejected)
     return 0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--rate", type=float, default=50.0, help="updates per second (default 50)")
     parser.add_argument("--seconds", type=float, default=120.0, help="how long the load lasts (default 120)")
     parser.add_argument(

@@ -18,13 +18,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import sys
 import tempfile
 from typing import Any
 
 from _bots import WEBHOOK_PATH
-from _common import BotProcess, Result, postgres_schema, print_table, ratio
+from _common import BotProcess, Result, arguments, note_refused, postgres_option, postgres_schema, print_table, ratio
 from _people import ANSWERED, conversations, warm_up
 from _webhook import SECRET, Poster
 
@@ -112,21 +111,16 @@ async def main(args: argparse.Namespace) -> int:
                 results.append(result)
             rejected = len(api.rejected)
     report(results, refused, args)
-    if rejected:
-        print(f"note: the fake Bot API refused {rejected} calls")
+    note_refused(rejected)
     return 0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = arguments(__doc__)
     parser.add_argument("--users", type=int, default=400, help="simulated people (default 400)")
     parser.add_argument("--messages", type=int, default=5, help="messages per person (default 5)")
     parser.add_argument("--connections", type=int, default=40, help="concurrent connections (default 40)")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("UGHI_TEST_POSTGRES_URL", ""),
-        help="also run Ughi on this PostgreSQL URL (default: $UGHI_TEST_POSTGRES_URL)",
-    )
+    postgres_option(parser)
     return parser.parse_args(argv)
 
 
