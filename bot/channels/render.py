@@ -5,13 +5,18 @@ from __future__ import annotations
 import html
 import re
 import string
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from bot.engine.markup import escape_md
 
-__all__ = ["escape_md", "rendered_text", "split_message", "to_html", "utf16_len"]
+__all__ = ["escape_md", "html_chunks", "rendered_text", "split_message", "to_html", "utf16_len"]
 
 TELEGRAM_LIMIT = 4096
+# Replies repeat (an article, a menu, a step of an intake reads the same for everyone in a language): their
+# rendering is remembered, for texts up to this long, in this many entries (a few MB at most).
+CACHED_TEXT_LIMIT = 8192
+CACHED_TEXTS = 512
 LINK_SCHEMES = frozenset({"http", "https", "tg"})
 BULLET = "•"
 
@@ -54,6 +59,20 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     text = text.replace("\r\n", "\n").strip()
     chunks = _split(text, limit, ("\n\n", "\n", " "))
     return [chunk for chunk in (c.strip() for c in chunks) if _visible(chunk)]
+
+
+def html_chunks(text: str) -> tuple[str, ...]:
+    """Markdown-lite `text` as the Telegram HTML of the messages that show it (see split_message)."""
+    if len(text) > CACHED_TEXT_LIMIT:
+        return _html_chunks(text)
+    return _remembered_html_chunks(text)
+
+
+def _html_chunks(text: str) -> tuple[str, ...]:
+    return tuple(to_html(chunk) for chunk in split_message(text))
+
+
+_remembered_html_chunks = lru_cache(maxsize=CACHED_TEXTS)(_html_chunks)
 
 
 def _visible(chunk: str) -> bool:

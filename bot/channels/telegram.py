@@ -18,22 +18,15 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    EditMessageText,
-    GetUpdates,
-    SendMessage,
-    SetMyCommands,
-    SetWebhook,
-    TelegramMethod,
-)
-from aiogram.types import BotCommand, InlineKeyboardMarkup, Update
+from aiogram.methods import GetUpdates, SetMyCommands, SetWebhook, TelegramMethod
+from aiogram.types import BotCommand, Update
 from pydantic import ValidationError
 
 from bot.channels.lanes import Lanes
-from bot.channels.render import split_message, to_html
+from bot.channels.render import html_chunks
 from bot.channels.telegram_calls import backoff, guard
 from bot.channels.telegram_markup import reply_markup
+from bot.channels.telegram_plain import Markup, PlainAnswerCallbackQuery, PlainEditMessageText, PlainSendMessage
 from bot.channels.telegram_updates import (
     CHANNEL,
     blocked_chat,
@@ -82,7 +75,7 @@ class UpdateInbox(Protocol):
 class ReplyOutbox(Protocol):
     """Replies Telegram would not take now, sent later in order (bot.channels.telegram_outbox.ReplyQueue)."""
 
-    async def queue(self, chat_id: int, messages: Sequence[SendMessage]) -> None: ...
+    async def queue(self, chat_id: int, messages: Sequence[PlainSendMessage]) -> None: ...
     async def waiting(self, chat_id: int) -> bool: ...
 
 
@@ -97,7 +90,7 @@ class _Unreachable(Exception):
 class _Undelivered(Exception):
     """The messages of a reply still to send when Telegram became unreachable."""
 
-    def __init__(self, rest: Sequence[SendMessage]) -> None:
+    def __init__(self, rest: Sequence[PlainSendMessage]) -> None:
         super().__init__(f"{len(rest)} messages not sent")
         self.rest = list(rest)
 
@@ -291,7 +284,7 @@ class TelegramChannel:
         self._answered[query_id] = None
         if len(self._answered) > ANSWERED_KEPT:
             self._answered.popitem(last=False)
-        await self._call(AnswerCallbackQuery(callback_query_id=query_id), quiet=True)
+        await self._call(PlainAnswerCallbackQuery(callback_query_id=query_id), quiet=True)
 
     async def send(self, chat_id: int, replies: Sequence[Reply], edit_message_id: int | None = None) -> None:
         """Show replies: a `replace` reply edits the pressed message, long texts go out in several messages.
@@ -312,7 +305,7 @@ class TelegramChannel:
         except ChatBlocked:
             await self.engine.mark_blocked(CHANNEL, str(chat_id))
 
-    async def _later(self, chat_id: int, messages: Sequence[SendMessage]) -> None:
+    async def _later(self, chat_id: int, messages: Sequence[PlainSendMessage]) -> None:
         if self.outbox is None:
             log.error("%d messages to %s could not be sent and there is no outbox: dropped", len(messages), chat_id)
             return
@@ -324,7 +317,7 @@ class TelegramChannel:
             log.warning("not sending an empty reply to %s", chat_id)
             return
         markup = messages[-1].reply_markup
-        inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
+        inline = markup if markup is not None and "inline_keyboard" in markup else None
         can_edit = edit_message_id is not None and len(messages) == 1 and inline is markup  # only inline ones edit
         try:
             if can_edit and await self._edit(chat_id, edit_message_id or 0, messages[0].text, inline):
@@ -337,11 +330,9 @@ class TelegramChannel:
             except _Unreachable:
                 raise _Undelivered(messages[i:]) from None
 
-    async def _edit(self, chat_id: int, message_id: int, html: str, markup: InlineKeyboardMarkup | None) -> bool:
+    async def _edit(self, chat_id: int, message_id: int, html: str, markup: Markup | None) -> bool:
         """Edit the pressed message in place; False when Telegram will not (too old, deleted), so we send anew."""
-        method = EditMessageText(
-            chat_id=chat_id, message_id=message_id, text=html, parse_mode="HTML", reply_markup=markup
-        )
+        method = PlainEditMessageText(chat_id=chat_id, message_id=message_id, text=html, reply_markup=markup)
         try:
             return await self._call(method, raise_bad_request=True, durable=True) is not None
         except TelegramBadRequest as err:
@@ -406,17 +397,13 @@ class TelegramChannel:
         await self._resume_pending()
 
 
-def _messages(chat_id: int, reply: Reply) -> list[SendMessage]:
+def _messages(chat_id: int, reply: Reply) -> list[PlainSendMessage]:
     """The Telegram messages showing one reply: long texts in several, the buttons under the last."""
-    chunks = split_message(reply.text)
+    chunks = html_chunks(reply.text)
     markup = reply_markup(reply)
+    last = len(chunks) - 1
     return [
-        SendMessage(
-            chat_id=chat_id,
-            text=to_html(chunk),
-            parse_mode="HTML",
-            reply_markup=markup if i == len(chunks) - 1 else None,
-        )
+        PlainSendMessage(chat_id=chat_id, text=chunk, reply_markup=markup if i == last else None)
         for i, chunk in enumerate(chunks)
     ]
 

@@ -1,25 +1,19 @@
-"""The engine's buttons and keyboards as Telegram reply markup, dropping what Telegram would refuse."""
+"""The engine's buttons and keyboards as Telegram reply markup (the Bot API's JSON), dropping what Telegram would
+refuse."""
 
 from __future__ import annotations
 
 import logging
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from aiogram.types import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
-
+from bot.channels.telegram_plain import Markup
 from bot.engine.types import Button, KeyButton, Reply
 
 log = logging.getLogger(__name__)
 MAX_BUTTONS = 100
 MAX_DATA_BYTES = 64
 T = TypeVar("T")
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+Key = dict[str, Any]
 
 
 def reply_markup(reply: Reply) -> Markup | None:
@@ -28,38 +22,38 @@ def reply_markup(reply: Reply) -> Markup | None:
         if reply.keyboard or reply.remove_keyboard:
             log.warning("a reply has both inline buttons and a keyboard; only the buttons are shown")
         rows = _limit([[b for b in map(_inline, row) if b is not None] for row in reply.buttons])
-        return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+        return {"inline_keyboard": rows} if rows else None
     if reply.keyboard:
         keys = _limit([[b for b in map(_key, row) if b is not None] for row in reply.keyboard])
-        return ReplyKeyboardMarkup(keyboard=keys, resize_keyboard=True) if keys else None
+        return {"keyboard": keys, "resize_keyboard": True} if keys else None
     if reply.remove_keyboard:
-        return ReplyKeyboardRemove()
+        return {"remove_keyboard": True}
     return None
 
 
-def _inline(button: Button) -> InlineKeyboardButton | None:
+def _inline(button: Button) -> Key | None:
     if not button.text.strip():
         log.warning("dropping a button without a label")
         return None
     if button.url:
         if button.url.startswith(("https://", "http://", "tg://")):
-            return InlineKeyboardButton(text=button.text, url=button.url)
+            return {"text": button.text, "url": button.url}
         log.warning("dropping a button with a link Telegram refuses: %r", button.url)
         return None
     if not button.data or len(button.data.encode()) > MAX_DATA_BYTES:
         log.warning("dropping a button whose payload Telegram refuses: %r", button.data)
         return None
-    return InlineKeyboardButton(text=button.text, callback_data=button.data)
+    return {"text": button.text, "callback_data": button.data}
 
 
-def _key(button: KeyButton) -> KeyboardButton | None:
+def _key(button: KeyButton) -> Key | None:
     if not button.text.strip():
         return None
-    return KeyboardButton(
-        text=button.text,
-        request_contact=button.request_contact or None,
-        request_location=None if button.request_contact else button.request_location or None,
-    )
+    if button.request_contact:
+        return {"text": button.text, "request_contact": True}
+    if button.request_location:
+        return {"text": button.text, "request_location": True}
+    return {"text": button.text}
 
 
 def _limit(rows: list[list[T]]) -> list[list[T]]:

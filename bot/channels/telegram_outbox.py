@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels import telegram_staff_cards as cards
-from bot.channels.render import split_message, to_html
+from bot.channels.render import html_chunks
 from bot.channels.telegram_calls import guard
+from bot.channels.telegram_plain import PlainSendMessage
 from bot.channels.telegram_updates import CHANNEL
 from bot.i18n import gettext_for
 from bot.models import Contact
@@ -47,7 +48,7 @@ class ReplyQueue:
         self.wake = wake  # tells the outbox worker there is something to send
         self._behind: dict[int, int] = {}  # chat id -> the outbox id of the last reply queued for it here
 
-    async def queue(self, chat_id: int, messages: Sequence[SendMessage]) -> None:
+    async def queue(self, chat_id: int, messages: Sequence[PlainSendMessage]) -> None:
         """Keep `messages` for the outbox worker, in this order, in one transaction."""
         async with transaction(self.sessions) as session:
             contact_id = await session.scalar(
@@ -58,12 +59,11 @@ class ReplyQueue:
                 return
             last = 0
             for message in messages:
-                markup = message.reply_markup
                 payload = {
                     "to": to_contact(contact_id),
                     "contact_id": contact_id,
                     "text": message.text,
-                    "reply_markup": markup.model_dump(mode="json", exclude_none=True) if markup else None,
+                    "reply_markup": message.reply_markup,
                 }
                 last = (await enqueue(session, kind=REPLY, payload=payload)).id
         self._behind[chat_id] = last
@@ -261,18 +261,18 @@ class TelegramSender:
             notice = cards.notice_for_person(str(payload.get("notice")), lead, lang) if lead is not None else None
             if notice is None:
                 raise SendError(f"nothing to say for {payload}", permanent=True)
-            chunks = [to_html(chunk) for chunk in split_message(notice)]
+            chunks = list(html_chunks(notice))
         for chunk in chunks:
-            await self._to_person(contact, SendMessage(chat_id=int(contact.external_id), text=chunk, parse_mode="HTML"))
+            await self._to_person(contact, PlainSendMessage(chat_id=int(contact.external_id), text=chunk))
 
     async def _reply(self, session: AsyncSession, payload: dict[str, Any]) -> None:
         """A reply the bot made earlier, rendered then: sent as it was, buttons and all."""
         contact = await self._person(session, payload)
-        message = SendMessage(
+        markup = payload.get("reply_markup")
+        message = PlainSendMessage(
             chat_id=int(contact.external_id),
             text=str(payload.get("text", "")),
-            parse_mode="HTML",
-            reply_markup=payload.get("reply_markup"),
+            reply_markup=markup if isinstance(markup, dict) else None,
         )
         await self._to_person(contact, message)
 
@@ -287,7 +287,7 @@ class TelegramSender:
             raise SendError("the person blocked the bot", permanent=True)
         return contact
 
-    async def _to_person(self, contact: Contact, method: SendMessage) -> None:
+    async def _to_person(self, contact: Contact, method: PlainSendMessage) -> None:
         try:
             await self.bot(method)
         except TelegramForbiddenError as err:

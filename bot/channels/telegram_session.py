@@ -3,7 +3,8 @@
 aiogram sends every call as form data, serialising each field to JSON and then URL-encoding the lot; with an
 inline keyboard on nearly every message that encoding costs more than the rest of the call. The Bot API takes
 JSON bodies just as well, so calls without files go as one JSON document; calls with files (we send none today)
-keep aiogram's multipart form. Responses, errors and timeouts are aiogram's own.
+keep aiogram's multipart form. The reply path's calls (bot.channels.telegram_plain) are JSON already and go as they
+are. Responses, errors and timeouts are aiogram's own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile
 from aiohttp import ClientError, ClientTimeout
 
+from bot.channels.telegram_plain import PlainMethod
+
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
@@ -31,10 +34,13 @@ class JsonSession(AiohttpSession):
     ) -> TelegramType:
         files: dict[str, InputFile] = {}
         body: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared:  # as in aiogram's form: empty and false values are left out
-                body[key] = prepared
+        if isinstance(method, PlainMethod):
+            body = method.payload()
+        else:
+            for key, value in method.model_dump(warnings=False).items():
+                prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+                if prepared:  # as in aiogram's form: empty and false values are left out
+                    body[key] = prepared
         if files:
             return await super().make_request(bot, method, timeout)
         session = await self.create_session()

@@ -9,7 +9,17 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from bot.channels.render import escape_md, rendered_text, split_message, to_html, utf16_len
+from bot.channels.render import (
+    CACHED_TEXT_LIMIT,
+    CACHED_TEXTS,
+    _remembered_html_chunks,
+    escape_md,
+    html_chunks,
+    rendered_text,
+    split_message,
+    to_html,
+    utf16_len,
+)
 from tests.fakes.telegram_html import message_text, parse_html
 
 # Pieces that stress the renderer: markup characters, HTML specials, links, scripts, wide and invisible characters.
@@ -155,3 +165,22 @@ def test_hostile_input_stays_fast() -> None:
     """Unclosed markers on a long line must not make rendering quadratic."""
     for source in ("_a " * 20_000, "**a " * 20_000, "[a](" * 20_000, "\\" * 50_000):
         assert len(to_html(source)) >= len(source) // 2
+
+
+@given(anything)
+@PROPERTY
+def test_html_chunks_are_the_rendered_split(source: str) -> None:
+    expected = tuple(to_html(chunk) for chunk in split_message(source))
+    assert html_chunks(source) == expected
+    assert html_chunks(source) == expected  # the remembered rendering is the same
+
+
+def test_long_texts_are_rendered_without_being_remembered() -> None:
+    article = "\n\n".join(f"**Step {i}.** " + "Պետք է դիմել հյուպատոսություն։ " * 40 for i in range(12))
+    assert len(article) > CACHED_TEXT_LIMIT
+    remembered = _remembered_html_chunks.cache_info().currsize
+    assert html_chunks(article) == tuple(to_html(chunk) for chunk in split_message(article))
+    assert _remembered_html_chunks.cache_info().currsize == remembered
+    for i in range(CACHED_TEXTS + 10):
+        html_chunks(f"reply {i}")
+    assert _remembered_html_chunks.cache_info().currsize == CACHED_TEXTS
