@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 from admin_api.app import PREFIX as ADMIN_PREFIX
 from admin_api.app import create_admin_app
 from admin_api.people.retention import keep_retention
+from bot.channels.telegram_webhook import webhook_first
 from bot.channels.web import web_router
 from ughi import __version__
 from ughi.access_log import AccessLog
@@ -130,15 +131,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     app.mount(ADMIN_PREFIX, admin)
+    webhook: ASGIApp | None = None
     if settings.telegram_token is not None and settings.webhook_url and settings.webhook_secret:
-        from bot.channels.telegram import webhook_router
+        from bot.channels.telegram_webhook import WebhookEndpoint
 
-        app.include_router(webhook_router(lambda: app.state.telegram, settings.webhook_secret.get_secret_value()))
+        webhook = WebhookEndpoint(lambda: app.state.telegram, settings.webhook_secret.get_secret_value())
     docs = _docs_pages(app, "") + _docs_pages(admin, ADMIN_PREFIX)
-    app.outermost = lambda inner: AccessLog(
-        SecurityHeaders(inner, docs_paths=docs, no_store_prefixes=(ADMIN_PREFIX, *PROBE_PATHS)),
-        quiet_paths=PROBE_PATHS,
-    )
+
+    def outermost(inner: ASGIApp) -> ASGIApp:
+        """Access log and security headers around everything; Telegram's webhook answered before FastAPI's stack."""
+        routed = webhook_first(inner, webhook) if webhook is not None else inner
+        headed = SecurityHeaders(routed, docs_paths=docs, no_store_prefixes=(ADMIN_PREFIX, *PROBE_PATHS))
+        return AccessLog(headed, quiet_paths=PROBE_PATHS)
+
+    app.outermost = outermost
     return app
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramChannel
@@ -18,6 +21,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_HEADER_RAW = SECRET_HEADER.lower().encode()  # as ASGI gives header names
+WEBHOOK_PATH = "/telegram/webhook"
+MAX_BODY = 1024 * 1024  # bytes; an update is a few KB even with a 4096-character message and its entities
 
 
 class Batched(Generic[T, R]):
@@ -55,37 +61,100 @@ class Batched(Generic[T, R]):
             self._worker = None
 
 
-def webhook_router(channel: TelegramChannel | Callable[[], TelegramChannel | None], secret: str) -> APIRouter:
-    """POST /telegram/webhook: checks Telegram's secret header, stores the update, answers at once."""
-    from bot.channels.telegram import TelegramChannel
+class WebhookEndpoint:
+    """POST /telegram/webhook as a bare ASGI app: checks Telegram's secret header, stores the update, answers at once.
 
-    router = APIRouter()
-    expected = secret.encode()
+    401 without the secret header, 403 with a wrong one, 413 for a body no update is near (Telegram's are a few KB),
+    400 for one that is not an update, 503 while the bot is still starting and 500 when the update could not be
+    stored: Telegram delivers those again later. It runs outside FastAPI's routing and middleware (see `webhook_first`):
+    each request waits for its update to be stored, and a shallow stack keeps those waits cheap."""
 
-    @router.post("/telegram/webhook", include_in_schema=False)
-    async def telegram_webhook(request: Request) -> Response:
-        given = request.headers.get(SECRET_HEADER)
+    def __init__(self, channel: TelegramChannel | Callable[[], TelegramChannel | None], secret: str) -> None:
+        self._channel = channel
+        self._expected = secret.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status = await self._status(scope, receive)
+        if status is None:
+            return  # the client went away
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _status(self, scope: Scope, receive: Receive) -> int | None:
+        from bot.channels.telegram import TelegramChannel
+
+        given = _header(scope, SECRET_HEADER_RAW)
         if given is None:
-            return Response(status_code=401)
-        if not hmac.compare_digest(given.encode(), expected):
-            return Response(status_code=403)
-        target = channel if isinstance(channel, TelegramChannel) else channel()
+            return 401
+        if not hmac.compare_digest(given, self._expected):
+            return 403
+        target = self._channel if isinstance(self._channel, TelegramChannel) else self._channel()
         if target is None:
-            return Response(status_code=503)  # still starting: Telegram delivers again later
+            return 503  # still starting: Telegram delivers again later
+        body = await _body(receive, MAX_BODY)
+        if body is None:
+            return None
+        if len(body) > MAX_BODY:
+            return 413
         try:
-            payload = await request.json()
+            payload = json.loads(body)
         except ValueError:
-            return Response(status_code=400)
+            return 400
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
-            return Response(status_code=400)
+            return 400
         try:
             await target.accept_webhook(payload)
         except Exception:
             log.exception("could not store telegram update %s", payload.get("update_id"))
-            return Response(status_code=500)  # not stored: let Telegram deliver it again
-        return Response(status_code=200)
+            return 500  # not stored: let Telegram deliver it again
+        return 200
 
+
+def webhook_first(app: ASGIApp, endpoint: ASGIApp) -> ASGIApp:
+    """`app` with POST /telegram/webhook answered by `endpoint` before anything else sees the request."""
+
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != WEBHOOK_PATH:
+            await app(scope, receive, send)
+        elif scope["method"] != "POST":
+            headers = [(b"allow", b"POST"), (b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": 405, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+        else:
+            await endpoint(scope, receive, send)
+
+    return dispatch
+
+
+def webhook_router(channel: TelegramChannel | Callable[[], TelegramChannel | None], secret: str) -> APIRouter:
+    """The webhook endpoint as a FastAPI router, for apps that route it themselves."""
+    router = APIRouter()
+    router.routes.append(
+        Route(WEBHOOK_PATH, WebhookEndpoint(channel, secret), methods=["POST"], include_in_schema=False)
+    )
     return router
 
 
-__all__ = ["SECRET_HEADER", "Batched", "webhook_router"]
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+async def _body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, cut short once it is over `limit` bytes; None when the client disconnected."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit or not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+__all__ = ["SECRET_HEADER", "WEBHOOK_PATH", "Batched", "WebhookEndpoint", "webhook_first", "webhook_router"]

@@ -51,7 +51,20 @@ async def test_webhook_mode(api: FakeBotAPI, services: Services) -> None:
             again = await http.post(
                 "/telegram/webhook", json=start_update(api, 3, 12), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
             )
+            huge = await http.post(
+                "/telegram/webhook",
+                content=b'{"update_id": 13, "x": "' + b"y" * (2 * 1024 * 1024) + b'"}',
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+            not_json = await http.post(
+                "/telegram/webhook", content=b"{not json", headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            )
+            read = await http.get("/telegram/webhook", headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
         assert (missing.status_code, wrong.status_code, right.status_code, again.status_code) == (401, 403, 200, 200)
+        assert (huge.status_code, not_json.status_code, read.status_code) == (413, 400, 405)
+        assert read.headers["allow"] == "POST"
+        for answer in (missing, right, huge, read):  # answered before FastAPI, still with the security headers
+            assert answer.headers["x-content-type-options"] == "nosniff"
         await app.state.telegram.wait_idle()
     assert api.messages(1) == [] and api.messages(2) == []
     [greeting] = api.messages(3)  # delivered twice by Telegram, answered once
