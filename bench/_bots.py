@@ -88,6 +88,7 @@ async def ughi_polling(config: dict[str, Any]) -> None:
     """Ughi as `ughi bot` runs it: TelegramChannel and Engine on the given database with the shipped content.
     With "engine": "echo" the channel and inbox run around an engine that only echoes."""
     from bot.channels.telegram import TelegramChannel
+    from ughi import runtime
     from ughi.services import start_services
     from ughi.settings import Settings
 
@@ -100,6 +101,7 @@ async def ughi_polling(config: dict[str, Any]) -> None:
     channel = TelegramChannel(bot, talker, services.inbox, concurrency=CONCURRENCY)
     stop = asyncio.Event()
     polling = asyncio.create_task(channel.run_polling(stop))
+    runtime.settle()  # as `ughi bot` does once started
     await _wait_for_stop()
     stop.set()
     await asyncio.wait_for(polling, 30)
@@ -141,6 +143,7 @@ async def ughi_webhook(config: dict[str, Any]) -> None:
     without the access log (the aiohttp baseline has none either)."""
     import uvicorn
 
+    from ughi import runtime
     from ughi.app import create_app
     from ughi.settings import Settings
 
@@ -156,7 +159,8 @@ async def ughi_webhook(config: dict[str, Any]) -> None:
         webhook_secret=config["secret"],
     )
     logging.getLogger("ughi.app").setLevel(logging.ERROR)  # no staff chat here on purpose: not worth a warning
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", access_log=False))
+    app = create_app(settings, on_started=runtime.settle)  # as `ughi serve` does
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     sock = listening_socket()
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:

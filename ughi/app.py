@@ -98,7 +98,8 @@ def outbox_and_desk(bot: Any, services: Services) -> tuple[OutboxWorker, ReplyQu
     return outbox, replies, desk
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, on_started: Callable[[], None] | None = None) -> FastAPI:
+    """The HTTP app; `on_started` runs once everything has started (the process's entry point tunes itself there)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with telegram_bot(services, polling=not settings.webhook_url) as channel:
                 app.state.telegram = channel
+                if on_started is not None:
+                    on_started()
                 yield
         finally:
             stop.set()

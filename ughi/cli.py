@@ -20,7 +20,7 @@ def _serve(settings: Settings) -> int:
     from ughi.app import create_app
 
     configure_logging(settings)
-    app = create_app(settings)
+    app = create_app(settings, on_started=runtime.settle)
     # uvicorn's own records reach our JSON handler; its access log is replaced by ughi.access_log (no query strings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, proxy_headers=True)
     return 0
@@ -42,6 +42,7 @@ async def _bot(settings: Settings) -> int:
     follower = asyncio.create_task(follow_content_changes(services, stop))
     try:
         async with telegram_bot(services, polling=True):
+            runtime.settle()
             logging.getLogger("ughi").info("Telegram bot is polling; press Ctrl+C to stop")
             await stop.wait()
     finally:
