@@ -15,7 +15,7 @@ import os
 import socket
 import sys
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,12 @@ def percentile(values: Sequence[float], share: float) -> float:
 def ratio(value: float, base: float) -> str:
     """`value / base` as "1.23×", or "n/a" when either side was not measured."""
     return f"{value / base:.2f}×" if value and base else "n/a"
+
+
+def median(values: Sequence[float]) -> float:
+    """The middle value (the lower of the two middle ones for an even count); 0.0 when there are none."""
+    ordered = sorted(values)
+    return ordered[(len(ordered) - 1) // 2] if ordered else 0.0
 
 
 def print_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
@@ -85,6 +91,47 @@ class Result:
     def ms(self, share: float, values: Sequence[float] | None = None) -> float:
         """Latency percentile in milliseconds (of all answers, or of `values`)."""
         return percentile(self.latencies if values is None else values, share) * 1000
+
+
+class Rounds:
+    """Every bot measured in each of several rounds, one after another within a round.
+
+    This machine's speed drifts by a third from one minute to the next (other tenants, CPU frequency), so one
+    bot measured once and another a minute later compare badly. Ratios are taken within a round, between bots
+    measured side by side, and their median over the rounds is reported; the table shows each bot's median round.
+    """
+
+    def __init__(self) -> None:
+        self.rounds: list[dict[str, Result]] = []
+
+    def add(self, round_results: Sequence[Result]) -> None:
+        self.rounds.append({r.label: r for r in round_results})
+
+    def labels(self) -> list[str]:
+        return list(self.rounds[0]) if self.rounds else []
+
+    def typical(self, label: str) -> Result:
+        """The bot's round with the median updates/s (a failed round only when every round failed)."""
+        results = [r[label] for r in self.rounds if label in r]
+        ok = sorted((r for r in results if not r.failed), key=lambda r: r.per_second)
+        return ok[(len(ok) - 1) // 2] if ok else results[0]
+
+    def ratios(self, label: str, base: str, of: Callable[[Result], float]) -> list[float]:
+        """`of(label) / of(base)` in each round where both ran."""
+        found = []
+        for r in self.rounds:
+            mine, theirs = r.get(label), r.get(base)
+            if mine and theirs and not mine.failed and not theirs.failed and of(mine) and of(theirs):
+                found.append(of(mine) / of(theirs))
+        return found
+
+    def ratio(self, label: str, base: str, of: Callable[[Result], float]) -> str:
+        """The median ratio over the rounds, with each round's when there are several: "0.51× (0.48, 0.54, 0.51)"."""
+        found = self.ratios(label, base, of)
+        if not found:
+            return "n/a"
+        each = f" ({', '.join(f'{v:.2f}' for v in found)})" if len(found) > 1 else ""
+        return f"{median(found):.2f}×{each}"
 
 
 # ---- a bot in its own process ------------------------------------------------------------------------------------
@@ -293,6 +340,16 @@ def postgres_option(parser: argparse.ArgumentParser, fallback: str = "") -> None
         "--postgres",
         default=os.environ.get("UGHI_TEST_POSTGRES_URL") or fallback,
         help=f"PostgreSQL URL (default: $UGHI_TEST_POSTGRES_URL{then})",
+    )
+
+
+def rounds_option(parser: argparse.ArgumentParser, default: int = 3) -> None:
+    """--rounds N: every bot measured N times, interleaved (see Rounds)."""
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=default,
+        help=f"rounds of measuring every bot, one after another; ratios are medians over rounds (default {default})",
     )
 
 

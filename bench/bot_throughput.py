@@ -1,6 +1,6 @@
 """Bot throughput: a bare aiogram echo bot and the full Ughi bot against the same fake Bot API, side by side.
 
-Run: `python bench/bot_throughput.py [--users 200] [--messages 10] [--intake-share 0.25] [--postgres URL]`.
+Run: `python bench/bot_throughput.py [--users 200] [--messages 10] [--intake-share 0.25] [--rounds 3] [--postgres URL]`.
 Each bot runs in its own process (so its peak RSS is its own) and long-polls the fake server on 127.0.0.1, which
 runs here with the simulated people. People talk in a closed loop, as people do: each sends a message, waits for
 the answer, then sends the next. Latency is from the update being queued at the server to the answer reaching it.
@@ -11,7 +11,10 @@ between it and the echo bot is what the channel costs, the rest is the engine's)
 --intake-share of the people (every fourth by default) walk a guided intake instead of asking questions: /start,
 the flow's button, consent, every step answered, Send, and yes to passing the request on; an intake step counts
 as answered when the next screen arrives. With UGHI_TEST_POSTGRES_URL or --postgres, the Ughi rows run again on
-PostgreSQL (a schema per run, dropped after). Prints a table and the Ughi/echo ratios; never asserts.
+PostgreSQL (a schema per run, dropped after). Every bot runs once per round, on a fresh database each time, the
+rounds one after another (see _common.Rounds): the table shows each bot's median round, and each ratio is the
+median of the ratios within rounds, followed by every round's. Prints a table and the Ughi/echo ratios; never
+asserts.
 """
 
 from __future__ import annotations
@@ -29,12 +32,13 @@ from _common import (
     CONCURRENCY,
     BotProcess,
     Result,
+    Rounds,
     arguments,
     note_refused,
     postgres_option,
     postgres_schema,
     print_table,
-    ratio,
+    rounds_option,
 )
 from _people import ANSWERED, Talk, conversations, wait_polling, warm_up
 
@@ -90,12 +94,14 @@ def runs(tmp: str, intake_share: float, postgres: str) -> list[Run]:
     return found
 
 
-def report(results: list[Result], args: argparse.Namespace) -> None:
+def report(rounds: Rounds, args: argparse.Namespace) -> None:
     print(
         f"\nbot throughput: {args.users} people × {args.messages} messages, closed loop, concurrency {CONCURRENCY};"
-        f" '+intakes': {args.intake_share:.0%} of the people walk a guided intake instead"
+        f" '+intakes': {args.intake_share:.0%} of the people walk a guided intake instead;"
+        f" median of {len(rounds.rounds)} rounds"
     )
     header = ["bot", "updates", "updates/s", "p50 ms", "p99 ms", "peak RSS MB", "CPU s", "CPU ms/update", "lost"]
+    results = [rounds.typical(label) for label in rounds.labels()]
     rows = [
         [r.label, r.updates, r.per_second, r.ms(0.5), r.ms(0.99), r.rss_mb, r.cpu_seconds, r.cpu_ms, r.lost]
         if not r.failed
@@ -103,14 +109,16 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
         for r in results
     ]
     print_table(header, rows)
-    echo = results[0]
+    echo = results[0].label
     for full in results[1:]:
-        if not full.label.startswith("Ughi") or full.failed or echo.failed:
+        if not full.label.startswith("Ughi") or full.failed:
             continue
         print(
-            f"{full.label} / echo: throughput {ratio(full.per_second, echo.per_second)}, "
-            f"p50 {ratio(full.ms(0.5), echo.ms(0.5))}, p99 {ratio(full.ms(0.99), echo.ms(0.99))}, "
-            f"peak RSS {ratio(full.rss_mb, echo.rss_mb)}, CPU per update {ratio(full.cpu_ms, echo.cpu_ms)}"
+            f"{full.label} / echo: throughput {rounds.ratio(full.label, echo, lambda r: r.per_second)}, "
+            f"p50 {rounds.ratio(full.label, echo, lambda r: r.ms(0.5))}, "
+            f"p99 {rounds.ratio(full.label, echo, lambda r: r.ms(0.99))}, "
+            f"peak RSS {rounds.ratio(full.label, echo, lambda r: r.rss_mb)}, "
+            f"CPU per update {rounds.ratio(full.label, echo, lambda r: r.cpu_ms)}"
         )
         if full.intakes:
             steps = full.intake_latencies
@@ -124,17 +132,20 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
 
 async def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING)
-    results: list[Result] = []
+    rounds = Rounds()
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeBotAPI() as api:
-            for run in runs(tmp, args.intake_share, args.postgres):
-                try:
-                    results.append(await measure(api, run, args.users, args.messages, args.postgres))
-                except Exception as err:  # one bot failing must not hide the others' figures
-                    print(f"{run.label}: failed: {err!r}", file=sys.stderr)
-                    results.append(Result(run.label, failed=repr(err)))
+            for n in range(max(1, args.rounds)):
+                results: list[Result] = []
+                for run in runs(f"{tmp}/round{n}", args.intake_share, args.postgres):
+                    try:
+                        results.append(await measure(api, run, args.users, args.messages, args.postgres))
+                    except Exception as err:  # one bot failing must not hide the others' figures
+                        print(f"{run.label}: failed: {err!r}", file=sys.stderr)
+                        results.append(Result(run.label, failed=repr(err)))
+                rounds.add(results)
             rejected = len(api.rejected)
-    report(results, args)
+    report(rounds, args)
     note_refused(rejected)
     return 0
 
@@ -154,6 +165,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.25,
         help="share of the people who walk a guided intake in the '+intakes' rows (default 0.25; 0: no such rows)",
     )
+    rounds_option(parser)
     postgres_option(parser)
     return parser.parse_args(argv)
 
