@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import InboxUpdate
-from ughi.db import transaction, utcnow
+from ughi.db import reading, transaction, utcnow
 
 MAX_ATTEMPTS = 3
 
@@ -48,7 +48,7 @@ class Inbox:
 
     async def pending(self, limit: int = 1000) -> list[tuple[str, dict[str, Any]]]:
         """Stored but unhandled updates, oldest first (skipping those that failed too often)."""
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             rows = await session.execute(
                 select(InboxUpdate.key, InboxUpdate.payload)
                 .where(InboxUpdate.handled_at.is_(None), InboxUpdate.attempts < MAX_ATTEMPTS)
@@ -60,7 +60,7 @@ class Inbox:
     async def earlier(self, lane: str, seq: int) -> list[tuple[str, dict[str, Any]]]:
         """Unhandled updates of `lane` numbered before `seq`, in order: received by another replica, perhaps,
         and to be handled before this one."""
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             rows = await session.execute(_EARLIER, {"lane": lane, "seq": seq, "attempts": MAX_ATTEMPTS})
             return [(key, payload) for key, payload in rows.all()]
 

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leads.models import OutboxMessage
-from ughi.db import transaction, utcnow
+from ughi.db import reading, transaction, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ class OutboxWorker:
         )
         if self.kinds is not None:
             query = query.where(OutboxMessage.kind.in_(self.kinds))
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             rows = await session.execute(query.order_by(OutboxMessage.id).limit(self.batch))
         seen: set[tuple[str, object]] = set()
         heads: list[_Head] = []

@@ -97,6 +97,20 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
         yield session
 
 
+@asynccontextmanager
+async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for reading only: its transaction ends as soon as the block does.
+
+    AsyncSession's own exit closes it in a task of its own, a turn of the event loop later. On SQLite every
+    transaction takes the write lock at its BEGIN (see make_engine), so a read left open that long makes every
+    writer in the process wait and poll for the lock; under load some waited seconds."""
+    async with sessions() as session:
+        try:
+            yield session
+        finally:
+            await session.rollback()
+
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin_api.problems import problem_response
 from leads.models import OutboxMessage
-from ughi.db import utcnow
+from ughi.db import reading, utcnow
 from ughi.metrics import OUTBOX_LAG, REGISTRY
 from ughi.services import Services
 from ughi.settings import Settings
@@ -57,7 +57,7 @@ async def oldest_unsent_lag(session: AsyncSession, now: datetime) -> float:
 
 
 async def measure_outbox_lag(sessions: async_sessionmaker[AsyncSession]) -> float:
-    async with sessions() as session:
+    async with reading(sessions) as session:
         return await asyncio.wait_for(oldest_unsent_lag(session, utcnow()), CHECK_TIMEOUT_SECONDS)
 
 
@@ -68,7 +68,7 @@ async def check_readiness(services: Services | None, settings: Settings) -> Read
     if services is None:
         ready.checks["database"] = "not started"
         return ready
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         try:
             await asyncio.wait_for(session.execute(text("SELECT 1")), CHECK_TIMEOUT_SECONDS)
         except Exception as err:

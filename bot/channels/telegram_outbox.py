@@ -28,7 +28,7 @@ from bot.i18n import gettext_for
 from bot.models import Contact
 from leads.models import Lead, OutboxMessage, StaffMember
 from leads.outbox import SendError, enqueue, to_contact
-from ughi.db import transaction
+from ughi.db import reading, transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,7 +75,7 @@ class ReplyQueue:
         last = self._behind.get(chat_id)
         if last is None:
             return False
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             unsent = select(OutboxMessage.id).where(OutboxMessage.id == last, OutboxMessage.sent_at.is_(None))
             if await session.scalar(unsent) is not None:
                 return True

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from ughi import sqlite_inline
-from ughi.db import make_engine
+from ughi.db import make_engine, make_sessionmaker, reading
 
 
 async def test_a_write_waits_for_another_connections_lock_while_the_loop_runs(tmp_path: Path) -> None:
@@ -74,3 +74,38 @@ async def test_errors_other_than_locks_are_raised_at_once(tmp_path: Path) -> Non
         async with engine.connect() as conn:
             await conn.execute(text("SELECT * FROM missing"))
     await engine.dispose()
+
+
+async def test_a_read_leaves_the_write_lock_when_its_block_ends(tmp_path: Path) -> None:
+    """Every SQLite transaction here takes the write lock at BEGIN. AsyncSession closes itself in a task of its own,
+    so other tasks run while a plain read session still holds the lock (under load, writers polled for it for
+    seconds); `reading` ends the transaction with the block."""
+    path = tmp_path / "reads.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (n INTEGER)"))
+    sessions = make_sessionmaker(engine)
+    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+    seen: list[str] = []
+
+    def another_writer() -> None:  # another task's turn, right after the reader's block
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            seen.append(str(err))
+            return
+        other.execute("ROLLBACK")
+        seen.append("free")
+
+    try:
+        async with sessions() as session:
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+            asyncio.get_running_loop().call_soon(another_writer)
+        async with reading(sessions) as session:
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+            asyncio.get_running_loop().call_soon(another_writer)
+        await asyncio.sleep(0)
+    finally:
+        other.close()
+        await engine.dispose()
+    assert seen == ["database is locked", "free"]
