@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.engine import callbacks as cb
 from bot.engine import privacy, screens
@@ -23,10 +23,12 @@ MAX_INVALID = 3
 INTAKE_SCREENS = ("intake", "summary")
 
 
+# Built once: every intake step looks the run up (only the contact changes)
+_ACTIVE_RUN = select(FlowRun).where(FlowRun.contact_id == bindparam("contact_id"), FlowRun.status == "active").limit(1)
+
+
 async def active_run(t: Turn) -> FlowRun | None:
-    return await t.session.scalar(
-        select(FlowRun).where(FlowRun.contact_id == t.contact.id, FlowRun.status == "active").limit(1)
-    )
+    return await t.session.scalar(_ACTIVE_RUN, {"contact_id": t.contact.id})
 
 
 async def flow_of(t: Turn, run: FlowRun) -> Flow | None:
