@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +180,7 @@ class Flow:
         return self.steps[self._index(step_id)]
 
     def has_step(self, step_id: str) -> bool:
-        return any(s.id == step_id for s in self.steps)
+        return step_id in self._positions
 
     def first(self, answers: Mapping[str, Any]) -> Step:
         found = self._applicable_from(0, answers)
@@ -223,11 +224,16 @@ class Flow:
         """The steps that take an answer, in order."""
         return tuple(s for s in self.steps if s.asks)
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        """Each step's place (every step of every update looks its step up by id)."""
+        return {step.id: i for i, step in enumerate(self.steps)}
+
     def _index(self, step_id: str) -> int:
-        for i, step in enumerate(self.steps):
-            if step.id == step_id:
-                return i
-        raise KeyError(f"flow {self.id!r} has no step {step_id!r}")
+        try:
+            return self._positions[step_id]
+        except KeyError:
+            raise KeyError(f"flow {self.id!r} has no step {step_id!r}") from None
 
     def _applicable_from(self, index: int, answers: Mapping[str, Any]) -> Step | None:
         return next((s for s in self.steps[index:] if s.applies(answers)), None)
