@@ -12,12 +12,12 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from aiogram.methods import SendMessage
 from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.channels.telegram import MAX_ATTEMPTS, TelegramChannel
 from bot.channels.telegram_outbox import PERSON_KINDS, REPLY, ReplyQueue, TelegramSender
+from bot.channels.telegram_plain import PlainSendMessage
 from bot.models import Contact
 from leads.models import OutboxMessage
 from leads.outbox import GAVE_UP, OutboxWorker, Pacer, Rate, enqueue, to_contact
@@ -148,13 +148,13 @@ async def test_a_flood_wait_holds_the_method_for_every_sender_then_each_message_
         if met_by == "reply":
             asked = await api.send_text(victim, "/help")
         else:
-            await rig.replies.queue(victim.id, [SendMessage(chat_id=victim.id, text="kept for you", parse_mode="HTML")])
+            await rig.replies.queue(victim.id, [PlainSendMessage(chat_id=victim.id, text="kept for you")])
         flood = await api.wait_until(lambda: next((c for c in api.calls if c.status == 429), None))
         await eventually(lambda: rig.channel.gate.remaining("sendMessage") > 0)
 
         # while Telegram waits: two people write (the reply path) and a message for a third is queued (the outbox)
         written = [await api.send_text(bob, "/menu"), await api.send_text(cem, "/help")]
-        await rig.replies.queue(eve.id, [SendMessage(chat_id=eve.id, text="from the outbox", parse_mode="HTML")])
+        await rig.replies.queue(eve.id, [PlainSendMessage(chat_id=eve.id, text="from the outbox")])
         for update in written:
             await rig.settle(update)
         if met_by == "reply":
@@ -235,7 +235,7 @@ async def test_a_person_who_blocked_the_bot_is_not_written_to_until_they_write_a
         api.blocked.add(ani.id)  # blocked in her app; the my_chat_member update was lost
         await rig.to_person(ani, "first")
         await rig.to_person(ani, "second")
-        await rig.replies.queue(ani.id, [SendMessage(chat_id=ani.id, text="a late reply", parse_mode="HTML")])
+        await rig.replies.queue(ani.id, [PlainSendMessage(chat_id=ani.id, text="a late reply")])
         await rig.to_person(bob, "for Bob")
         await rig.drain()
         assert [c.status for c in api.calls_of("sendMessage", chat_id=ani.id)] == [200, 403]  # tried once only
