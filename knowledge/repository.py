@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -65,12 +66,20 @@ async def _upsert_article(session: AsyncSession, article: Article) -> None:
         )
 
 
-async def load_content(session: AsyncSession) -> ContentSet:
-    """The editable copy in the database, drafts included, as plain content objects."""
-    topics = [
+async def load_topics(session: AsyncSession) -> list[Topic]:
+    return [
         Topic(id=row.id, title=dict(row.title), emoji=row.emoji)
         for row in (await session.scalars(select(TopicRow).order_by(TopicRow.position, TopicRow.id))).all()
     ]
+
+
+async def load_synonyms(session: AsyncSession) -> dict[str, list[list[str]]]:
+    return {row.lang: row.groups for row in (await session.scalars(select(SynonymsRow))).all()}
+
+
+async def load_content(session: AsyncSession) -> ContentSet:
+    """The editable copy in the database, drafts included, as plain content objects."""
+    topics = await load_topics(session)
     by_article: dict[str, dict[str, Translation]] = {}
     for tr in (await session.scalars(select(ArticleTranslationRow))).all():
         by_article.setdefault(tr.article_id, {})[tr.lang] = Translation(
@@ -91,8 +100,37 @@ async def load_content(session: AsyncSession) -> ContentSet:
         for row in (await session.scalars(select(ArticleRow).order_by(ArticleRow.id))).all()
         if by_article.get(row.id)
     ]
-    synonyms = {row.lang: row.groups for row in (await session.scalars(select(SynonymsRow))).all()}
-    return ContentSet(topics=topics, articles=articles, synonyms=synonyms)
+    return ContentSet(topics=topics, articles=articles, synonyms=await load_synonyms(session))
+
+
+async def published_articles(session: AsyncSession, chunk: int = 500) -> AsyncIterator[list[Article]]:
+    """The published articles with their translations, in the order of `load_content`, `chunk` articles at a
+    time: a large knowledge base is read without ever holding all of its rows."""
+    heads = (
+        await session.execute(
+            select(ArticleRow.id, ArticleRow.topic_id, ArticleRow.tags)
+            .where(ArticleRow.status == "published")
+            .order_by(ArticleRow.id)
+        )
+    ).all()
+    tr = ArticleTranslationRow
+    for start in range(0, len(heads), chunk):
+        part = heads[start : start + chunk]
+        rows = await session.execute(
+            select(tr.article_id, tr.lang, tr.title, tr.body, tr.questions, tr.keywords).where(
+                tr.article_id.in_([head.id for head in part])
+            )
+        )
+        by_article: dict[str, dict[str, Translation]] = {}
+        for article_id, lang, title, body, questions, keywords in rows:
+            by_article.setdefault(article_id, {})[lang] = Translation(
+                lang=lang, title=title, body=body, questions=tuple(questions or ()), keywords=tuple(keywords or ())
+            )
+        yield [
+            Article(id=article_id, topic=topic, status="published", tags=tuple(tags or ()), translations=translations)
+            for article_id, topic, tags in part
+            if (translations := by_article.get(article_id))
+        ]
 
 
 async def content_revision(session: AsyncSession) -> str:

@@ -50,6 +50,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+READ_ONLY_OPTION = "ughi_read_only"  # an execution option: the session's transactions only read (`reading`)
+
+
 def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     """An engine for `url`; on PostgreSQL `schema` (if given) is the search path, e.g. one per test."""
     if url.startswith("sqlite"):
@@ -73,9 +76,11 @@ def make_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         def _begin_immediate(conn):  # type: ignore[no-untyped-def]
             # Take the write lock at the start: a transaction that reads first and writes later could
             # otherwise fail at once with "database is locked" when another one committed meanwhile.
+            # Sessions opened by `reading` only read: they take no lock, and writers go on meanwhile (WAL).
+            read_only = conn.get_execution_options().get(READ_ONLY_OPTION)
             cursor = conn.connection.cursor()  # the driver's own cursor: no statement compiling for a BEGIN
             try:
-                cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
             finally:
                 cursor.close()
 
@@ -99,12 +104,12 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 @asynccontextmanager
 async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session for reading only: its transaction ends as soon as the block does.
+    """A session for reading only. On SQLite, where every other transaction takes the write lock at its BEGIN (see
+    make_engine), its transaction takes none, so writers go on while it reads, however long the block lasts.
 
-    AsyncSession's own exit closes it in a task of its own, a turn of the event loop later. On SQLite every
-    transaction takes the write lock at its BEGIN (see make_engine), so a read left open that long makes every
-    writer in the process wait and poll for the lock; under load some waited seconds."""
-    async with sessions() as session:
+    Its transaction also ends as soon as the block does: AsyncSession's own exit closes it in a task of its own, a
+    turn of the event loop later, and on SQLite even a read still open then keeps the WAL from being checkpointed."""
+    async with sessions(execution_options={READ_ONLY_OPTION: True}) as session:
         try:
             yield session
         finally:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import heapq
 import math
 import struct
+import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ..articles import Article
@@ -25,10 +26,12 @@ MAX_POSTINGS = 300  # impact-ordered postings: only the strongest articles of a 
 BUCKET_PREFIX = 2  # fuzzy lookup compares a word with the words sharing its first letters
 
 Term = tuple[str, str]  # (namespace, stem term)
-Posting = tuple[int, float, int]  # (article, strength, doc)
-# A term's postings are kept packed, one record per posting: a tuple of three numbers costs about 130 bytes, a
-# record 16, and a large knowledge base has over a million postings. `struct.iter_unpack` gives the tuples back.
-POSTING = struct.Struct("<idi")
+Posting = tuple[int, float, int]  # (article, strength, doc) while building
+# A term's entry is one bytes object: its idf, then its postings packed one record per posting (the doc and the
+# strength; the doc's article is `doc_article[doc]`). A tuple of three numbers costs about 130 bytes, a record 12,
+# a separate idf dict another 100 per term, and a large knowledge base has over a million postings.
+IDF = struct.Struct("<d")
+POSTING = struct.Struct("<id")
 _Doc = tuple[dict[Term, float], dict[Term, float], tuple[str, ...]]  # field tf, body tf, phrase keys
 
 
@@ -44,16 +47,39 @@ class IndexData:
     doc_article: list[int] = field(default_factory=list)
     doc_lang: list[str] = field(default_factory=list)
     article_docs: list[tuple[int, ...]] = field(default_factory=list)
-    # namespace -> stem term -> (article, strength, doc) records packed as POSTING, strongest first: strength is
-    # the saturated field-weighted tf in the article's best translation for that term; idf applies per query token
+    # namespace -> stem term -> the term's idf packed as IDF, then its (doc, strength) records packed as POSTING,
+    # strongest first: strength is the saturated field-weighted tf in the article's best translation for that
+    # term; idf applies per query token (see term_idf and term_postings)
     postings: dict[str, dict[str, bytes]] = field(default_factory=dict)
-    idf: dict[str, dict[str, float]] = field(default_factory=dict)
     unknown_idf: dict[str, float] = field(default_factory=dict)
-    # namespace -> phonetic key -> stem terms it belongs to; keys bucketed by first letter for fuzzy lookup
-    vocab: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # namespace -> phonetic key -> the stem terms it belongs to, joined by "\n" (most keys have one: the term
+    # itself); keys bucketed by first letter for fuzzy lookup
+    vocab: dict[str, dict[str, str]] = field(default_factory=dict)
     buckets: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
-    # per doc: the phonetic-key strings of its title and questions (for fuzzy re-ranking)
-    phrases: list[tuple[str, ...]] = field(default_factory=list)
+    # per doc: the phonetic-key strings of its title and questions joined by "\n", in UTF-8 (for fuzzy
+    # re-ranking; the keys are Latin letters with a few like "č", which would make a str two bytes a letter)
+    phrases: list[bytes] = field(default_factory=list)
+
+
+def term_idf(entry: bytes) -> float:
+    """The idf of a term, from its postings entry."""
+    idf: float = IDF.unpack_from(entry)[0]
+    return idf
+
+
+def term_postings(entry: bytes) -> Iterator[tuple[int, float]]:
+    """(doc, strength) of a term's postings, strongest first, from its postings entry."""
+    return POSTING.iter_unpack(memoryview(entry)[IDF.size :])
+
+
+def vocab_terms(terms: str | None) -> list[str]:
+    """The stem terms of a vocabulary entry."""
+    return terms.split("\n") if terms else []
+
+
+def doc_phrases(phrases: bytes) -> list[str]:
+    """A doc's phrase keys, from its `phrases` entry."""
+    return phrases.decode().split("\n") if phrases else []
 
 
 def idf_of(df: float, n_docs: int) -> float:
@@ -166,8 +192,8 @@ def build_data(articles: Iterable[Article], synonyms: Mapping[str, list[list[str
             postings.add(len(data.doc_article), len(data.article_ids), weighted, body, length)
             docs.append(len(data.doc_article))
             data.doc_article.append(len(data.article_ids))
-            data.doc_lang.append(lang)
-            data.phrases.append(phrases)
+            data.doc_lang.append(sys.intern(lang))  # one string per language, also once unpickled
+            data.phrases.append("\n".join(phrases).encode())
         data.article_docs.append(tuple(docs))
         data.article_ids.append(article.id)
     postings.finish(data)
@@ -181,10 +207,13 @@ def _fill_vocabulary(data: IndexData, seen: set[Analysed]) -> None:
     for ns, term, key in seen:
         if term in data.postings.get(ns, {}):  # synonyms no article uses have no postings
             vocab[ns].setdefault(key, set()).add(term)
-    data.vocab = {ns: {k: tuple(sorted(v)) for k, v in keys.items()} for ns, keys in vocab.items()}
-    for ns, keys in data.vocab.items():
+    for ns, keys in vocab.items():
+        # a key's only term is the very string the postings are keyed by (one object, also once unpickled)
+        same = {term: term for term in data.postings[ns]}
+        data.vocab[ns] = {k: same[v.pop()] if len(v) == 1 else "\n".join(sorted(v)) for k, v in keys.items()}
+    for ns, entries in data.vocab.items():
         buckets: dict[str, list[str]] = defaultdict(list)
-        for key in sorted(keys):
+        for key in sorted(entries):
             buckets[key[:BUCKET_PREFIX]].append(key)
         data.buckets[ns] = {prefix: tuple(found) for prefix, found in buckets.items()}
 
@@ -237,15 +266,17 @@ class _Postings:
     def finish(self, data: IndexData) -> None:
         for ns, terms in self.found.items():
             n_docs = self.ns_docs[ns]
-            data.postings[ns] = {
-                term: pack_postings(heapq.nlargest(MAX_POSTINGS, plist, key=_strength)) for term, plist in terms.items()
-            }
-            data.idf[ns] = {t: idf_of(self.df[(ns, t)], n_docs) for t in terms}
+            packed = data.postings[ns] = {}
+            while terms:  # the lists are freed as they are packed
+                term, plist = terms.popitem()
+                packed[term] = pack_postings(idf_of(self.df[(ns, term)], n_docs), plist)
             data.unknown_idf[ns] = idf_of(0, n_docs)
 
 
-def pack_postings(postings: Iterable[Posting]) -> bytes:
-    return b"".join(POSTING.pack(*posting) for posting in postings)
+def pack_postings(idf: float, postings: list[Posting]) -> bytes:
+    """A term's entry: its idf, then its strongest postings (see IndexData.postings)."""
+    strongest = heapq.nlargest(MAX_POSTINGS, postings, key=_strength)
+    return IDF.pack(idf) + b"".join(POSTING.pack(doc, strength) for _, strength, doc in strongest)
 
 
 def _strength(posting: Posting) -> float:

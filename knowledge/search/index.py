@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..articles import Article
 from .analyze import forget_words, lang_script, phrase_key, query_readings, stop_namespaces
+from .apart import build_apart
 from .builder import IndexData, build_data
 from .match import TokenMatch, match_token
 from .normalize import token_script, tokenize
@@ -66,7 +67,18 @@ class SearchIndex:
             # one full pass now untracks the index's tuples, so later collections skip them
             # instead of pausing a search
             gc.collect()
-        _return_freed_memory()
+        return_freed_memory()
+        return cls(data, time.perf_counter() - started)
+
+    @classmethod
+    def build_apart(cls, chunks: Iterable[bytes], synonyms: Mapping[str, list[list[str]]] | None = None) -> SearchIndex:
+        """The same index as `build`, built in a child process (see `apart`): for large knowledge bases.
+        `chunks` are lists of published articles, each pickled by `apart.pickle_articles`."""
+        started = time.perf_counter()
+        data = build_apart(chunks, synonyms or {})
+        if gc.isenabled():
+            gc.collect()  # as after `build`: untrack the index's tuples once
+        return_freed_memory()  # the answer's bytes
         return cls(data, time.perf_counter() - started)
 
     @property
@@ -119,7 +131,7 @@ def _guess_lang(tokens: list[str], matches: list[TokenMatch]) -> str | None:
     return max(votes, key=lambda ns: votes[ns]) if votes else None
 
 
-def _return_freed_memory() -> None:
+def return_freed_memory() -> None:
     """Give the heap the build used and freed back to the system: glibc keeps it for reuse otherwise, and a large
     knowledge base's build needs about three times the memory the finished index holds. A no-op elsewhere."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc

@@ -8,7 +8,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
 from .analyze import Reading
-from .builder import BUCKET_PREFIX, POSTING, IndexData
+from .builder import BUCKET_PREFIX, IndexData, term_idf, term_postings, vocab_terms
 
 FUZZY_CUTOFF = 0.9  # Jaro-Winkler similarity of phonetic keys below which words are different words
 FUZZY_MIN_LEN = 4
@@ -35,7 +35,7 @@ def _fuzzy(data: IndexData, namespace: str, key: str, terms: dict[str, float], s
         if candidate == key:
             continue
         weight = fuzzy_weight(similarity) * share
-        for term in vocab[candidate]:
+        for term in vocab_terms(vocab[candidate]):
             if weight > terms.get(term, 0.0):
                 terms[term] = weight
 
@@ -53,7 +53,7 @@ def expand(data: IndexData, reading: Reading) -> dict[str, float]:
     vocab = data.vocab.get(namespace, {})
     for rank, key in enumerate(reading.keys[:2]):
         share = 1.0 if rank == 0 else VARIANT_SHARE
-        for term in vocab.get(key, ()):
+        for term in vocab_terms(vocab.get(key)):
             terms[term] = max(terms.get(term, 0.0), share)
         if len(key) >= FUZZY_MIN_LEN and not (FUZZY_ON_MISS and terms):
             _fuzzy(data, namespace, key, terms, share)
@@ -82,18 +82,20 @@ def match_token(data: IndexData, token: str, readings: tuple[Reading, ...]) -> T
     evidence: dict[str, float] = {}
     best = (0.0, 0.0)  # (similarity, idf) of the likeliest term
     for namespace, terms in expanded:
-        idf = data.idf[namespace] if terms else {}
+        entries = data.postings[namespace] if terms else {}
         for term, sim in terms.items():
             evidence[namespace] = max(evidence.get(namespace, 0.0), sim)
-            best = max(best, (sim, -idf[term]))
+            best = max(best, (sim, -term_idf(entries[term])))
     sim_best, token_idf = best[0], -best[1]
     per_article: dict[int, float] = {}
     best_doc: dict[int, int] = {}
+    doc_article = data.doc_article
     for namespace, terms in expanded:
         postings = data.postings.get(namespace, {})
         for term, sim in terms.items():
             factor = sim * token_idf
-            for article, strength, doc in POSTING.iter_unpack(postings[term]):
+            for doc, strength in term_postings(postings[term]):
+                article = doc_article[doc]
                 value = factor * strength
                 if value > per_article.get(article, 0.0):
                     per_article[article] = value

@@ -9,7 +9,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from .builder import IndexData, saturate
+from .builder import IndexData, doc_phrases, saturate
 from .match import TokenMatch
 
 SAT_REF = saturate(2.0)  # a word found once in a title or question: the "fully matched" level
@@ -45,7 +45,7 @@ def _fuzzy(data: IndexData, docs: list[int], query_keys: Mapping[str, str]) -> d
     scores: dict[int, float] = {}
     for doc in docs:
         query = query_keys.get(data.doc_lang[doc], "")
-        phrases = data.phrases[doc]
+        phrases = doc_phrases(data.phrases[doc])
         if query and phrases:
             found = process.extractOne(query, phrases, scorer=SCORER)
             scores[doc] = found[1] / 100.0 if found else 0.0

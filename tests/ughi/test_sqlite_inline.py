@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from ughi import sqlite_inline
-from ughi.db import make_engine, make_sessionmaker, reading
+from ughi.db import make_engine, make_sessionmaker, reading, transaction
 
 
 async def test_a_write_waits_for_another_connections_lock_while_the_loop_runs(tmp_path: Path) -> None:
@@ -109,3 +109,30 @@ async def test_a_read_leaves_the_write_lock_when_its_block_ends(tmp_path: Path) 
         other.close()
         await engine.dispose()
     assert seen == ["database is locked", "free"]
+
+
+async def test_writers_go_on_while_a_read_is_open(tmp_path: Path) -> None:
+    """A long read (the content refresh reads a large knowledge base chunk by chunk, with other work between
+    chunks) takes no lock: writes in the meantime are not held up, and the read sees what it began with."""
+    path = tmp_path / "long-read.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (n INTEGER)"))
+        await conn.execute(text("INSERT INTO t VALUES (1)"))
+    sessions = make_sessionmaker(engine)
+    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+    try:
+        async with reading(sessions) as session:
+            first = (await session.execute(text("SELECT count(*) FROM t"))).scalar()
+            other.execute("BEGIN IMMEDIATE")  # would be refused at once if the read held the write lock
+            other.execute("INSERT INTO t VALUES (2)")
+            other.execute("COMMIT")
+            async with transaction(sessions) as writer:  # a writer of this process too
+                await writer.execute(text("INSERT INTO t VALUES (3)"))
+            again = (await session.execute(text("SELECT count(*) FROM t"))).scalar()
+        async with reading(sessions) as session:
+            after = (await session.execute(text("SELECT count(*) FROM t"))).scalar()
+    finally:
+        other.close()
+        await engine.dispose()
+    assert (first, again, after) == (1, 1, 3)
