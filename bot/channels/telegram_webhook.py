@@ -114,7 +114,7 @@ def webhook_first(app: ASGIApp, endpoint: ASGIApp) -> ASGIApp:
     """`app` with POST /telegram/webhook answered by `endpoint` before anything else sees the request."""
 
     async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != WEBHOOK_PATH:
+        if scope["type"] != "http" or _app_path(scope) != WEBHOOK_PATH:
             await app(scope, receive, send)
         elif scope["method"] != "POST":
             headers = [(b"allow", b"POST"), (b"content-length", b"0")]
@@ -133,6 +133,13 @@ def webhook_router(channel: TelegramChannel | Callable[[], TelegramChannel | Non
         Route(WEBHOOK_PATH, WebhookEndpoint(channel, secret), methods=["POST"], include_in_schema=False)
     )
     return router
+
+
+def _app_path(scope: Scope) -> str:
+    """The request's path within the app (behind a proxy that adds a prefix, ASGI's path starts with root_path)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

@@ -63,10 +63,18 @@ async def test_webhook_mode(api: FakeBotAPI, services: Services) -> None:
         assert (missing.status_code, wrong.status_code, right.status_code, again.status_code) == (401, 403, 200, 200)
         assert (huge.status_code, not_json.status_code, read.status_code) == (413, 400, 405)
         assert read.headers["allow"] == "POST"
+        proxied = httpx.ASGITransport(app=app, root_path="/ughi")  # behind a proxy that adds a prefix
+        async with httpx.AsyncClient(transport=proxied, base_url="http://ughi.test") as http:
+            behind = await http.post(
+                "/ughi/telegram/webhook",
+                json=start_update(api, 4, 14),
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+        assert behind.status_code == 200
         for answer in (missing, right, huge, read):  # answered before FastAPI, still with the security headers
             assert answer.headers["x-content-type-options"] == "nosniff"
         await app.state.telegram.wait_idle()
-    assert api.messages(1) == [] and api.messages(2) == []
+    assert api.messages(1) == [] and api.messages(2) == [] and len(api.messages(4)) == 1
     [greeting] = api.messages(3)  # delivered twice by Telegram, answered once
     assert written_in("hy", greeting.text) and api.rejected == []
     assert api.calls_to("getUpdates") == []
