@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge.articles import Article, ContentSet, Topic, Translation
@@ -150,13 +150,18 @@ async def log_unanswered(
     candidates: list[dict[str, Any]],
     contact_id: int | None,
 ) -> None:
-    """Keep a question Ughi could not answer confidently, for staff."""
-    session.add(
-        UnansweredQuestion(text=text[:2000], lang=lang, decision=decision, candidates=candidates, contact_id=contact_id)
-    )
+    """Keep a question Ughi could not answer confidently, for staff (a Core insert: a busy bot logs many, and
+    nothing needs them as objects in the session)."""
+    row = {"text": text[:2000], "lang": lang, "decision": decision, "candidates": candidates, "contact_id": contact_id}
+    await (await session.connection()).execute(_INSERT_UNANSWERED, {**row, "created_at": utcnow()})
 
 
 async def record_feedback(
     session: AsyncSession, *, article_id: str, helpful: bool, lang: str | None, contact_id: int | None
 ) -> None:
-    session.add(ArticleFeedback(article_id=article_id, helpful=helpful, lang=lang, contact_id=contact_id))
+    row = {"article_id": article_id, "helpful": helpful, "lang": lang, "contact_id": contact_id}
+    await (await session.connection()).execute(_INSERT_FEEDBACK, {**row, "created_at": utcnow()})
+
+
+_INSERT_UNANSWERED = insert(cast(Table, UnansweredQuestion.__table__))  # built once, like the engine's statements
+_INSERT_FEEDBACK = insert(cast(Table, ArticleFeedback.__table__))
