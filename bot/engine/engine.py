@@ -20,7 +20,7 @@ from bot.engine import intake, privacy, requests, screens
 from bot.engine.flood import FloodGuard, Verdict
 from bot.engine.flow_versions import FlowCatalog
 from bot.engine.group_commit import GroupCommit
-from bot.engine.turn import ScreenState, Turn
+from bot.engine.turn import Person, ScreenState, Turn
 from bot.engine.types import Inbound, InboundKind, Reply
 from bot.i18n import gettext_for, pick_language
 from bot.inbox import claim
@@ -90,7 +90,7 @@ class Engine:
         metrics.UPDATE_SECONDS.labels(channel=inbound.channel).observe(time.perf_counter() - started)
         return replies or []
 
-    async def _too_fast(self, session: AsyncSession, inbound: Inbound, contact: Contact, *, tell: bool) -> list[Reply]:
+    async def _too_fast(self, session: AsyncSession, inbound: Inbound, contact: Person, *, tell: bool) -> list[Reply]:
         """Over the flood limit: the message is kept in the transcript, not answered; the first one gets a notice."""
         metrics.FLOOD_SLOWDOWNS.inc()
         transcript = [_entry(contact.id, "in", inbound.kind.value, _transcript_text(inbound))]
@@ -146,6 +146,7 @@ class Engine:
         if not erased:
             _seen(contact)
             connection = await session.connection()
+            await _save_contact(connection, contact)
             await _save_state(connection, contact.id, state)
             transcript += [_entry(contact.id, "out", "reply", reply.text) for reply in turn.replies]
             await connection.execute(_INSERT_TRANSCRIPT, transcript)
@@ -163,29 +164,44 @@ async def _save_state(connection: AsyncConnection, contact_id: int, state: Scree
         await connection.execute(_INSERT_STATE, values)
 
 
-def _seen(contact: Contact) -> None:
+async def _save_contact(connection: AsyncConnection, contact: Person) -> None:
+    """Write back what this update changed of the contact (most change nothing)."""
+    changes = contact.changes()
+    if changes:
+        await connection.execute(update(_CONTACTS).where(_CONTACTS.c.id == contact.id).values(**changes))
+
+
+def _seen(contact: Person) -> None:
     """Note when the person last wrote (to the minute: a busy conversation need not rewrite the row each time)."""
     now = utcnow()
     if contact.blocked:
         contact.blocked = False
-    if contact.last_seen is None or now - contact.last_seen >= LAST_SEEN_PRECISION:
+    if now - contact.last_seen >= LAST_SEEN_PRECISION:
         contact.last_seen = now
 
 
+_CONTACTS = cast(Table, Contact.__table__)
 _RELAYING = (
     select(Lead.id)
     # one equality per status, not IN: an IN list is re-rendered for each execution, equalities are cached
-    .where(Lead.contact_id == Contact.id, or_(*(Lead.status == status for status in RELAYING)))
-    .correlate(Contact)
+    .where(Lead.contact_id == _CONTACTS.c.id, or_(*(Lead.status == status for status in RELAYING)))
+    .correlate(_CONTACTS)
     .exists()
     .label("relaying")
 )
 # Built once: the statements every update runs, so only their parameters change from one update to the next.
+# Core, not ORM: the contact comes back as plain data (Person), as the conversation state does.
 _CONTACT_QUERY = (
-    select(Contact, ConversationState.contact_id, ConversationState.screen, ConversationState.data, _RELAYING)
-    .outerjoin(ConversationState, ConversationState.contact_id == Contact.id)
-    .where(Contact.channel == bindparam("channel"), Contact.external_id == bindparam("external_id"))
-    .with_for_update(of=Contact)
+    select(
+        *(_CONTACTS.c[name] for name in Person.COLUMNS),
+        ConversationState.contact_id.label("state_of"),
+        ConversationState.screen,
+        ConversationState.data,
+        _RELAYING,
+    )
+    .outerjoin(ConversationState, ConversationState.contact_id == _CONTACTS.c.id)
+    .where(_CONTACTS.c.channel == bindparam("channel"), _CONTACTS.c.external_id == bindparam("external_id"))
+    .with_for_update(of=_CONTACTS)
 )
 _STATES = cast(Table, ConversationState.__table__)
 _INSERT_STATE = insert(_STATES)
@@ -197,26 +213,27 @@ _UPDATE_STATE = (
 _INSERT_TRANSCRIPT = insert(cast(Table, TranscriptEntry.__table__))  # Core: nothing to keep in the session
 
 
-async def _contact_for_update(session: AsyncSession, inbound: Inbound) -> tuple[Contact, ScreenState, bool]:
+async def _contact_for_update(session: AsyncSession, inbound: Inbound) -> tuple[Person, ScreenState, bool]:
     """Find or create the contact (race-free) with its state, locking the contact row for this transaction.
     The flag says whether a counsellor's thread is open for them (their messages are then relayed)."""
     key = {"channel": inbound.channel, "external_id": inbound.external_id}
-    row = (await session.execute(_CONTACT_QUERY, key)).first()
+    connection = await session.connection()
+    row = (await connection.execute(_CONTACT_QUERY, key)).mappings().first()
     if row is None:
-        upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        upsert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
         now = utcnow()
-        await session.execute(
-            upsert(Contact)
+        await connection.execute(
+            upsert(_CONTACTS)
             .values(
                 channel=inbound.channel, external_id=inbound.external_id, first_seen=now, last_seen=now, blocked=False
             )
             .on_conflict_do_nothing(index_elements=["channel", "external_id"])
         )
-        row = (await session.execute(_CONTACT_QUERY, key)).one()
-    contact, state_of, screen, data, relaying = row
-    if state_of is None:
-        return contact, ScreenState.new(), bool(relaying)
-    return contact, ScreenState.loaded(screen, data), bool(relaying)
+        row = (await connection.execute(_CONTACT_QUERY, key)).mappings().one()
+    contact = Person(row)
+    if row["state_of"] is None:
+        return contact, ScreenState.new(), bool(row["relaying"])
+    return contact, ScreenState.loaded(row["screen"], row["data"]), bool(row["relaying"])
 
 
 def _transcript_text(inbound: Inbound) -> str:

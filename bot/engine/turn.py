@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.flow_versions import FlowCatalog
 from bot.engine.types import Inbound, Reply
 from bot.i18n import gettext_for
-from bot.models import Contact
 from knowledge.service import KnowledgeBase
 
 
@@ -39,6 +39,48 @@ class ScreenState:
         return self._saved != (self.screen, _frozen(self.data))
 
 
+class Person:
+    """The contact of an update as plain data (its contacts row, read with Core): the engine reads it, a few
+    screens change it (language, consent, blocked, last seen), and `changes()` says what to write back. An ORM
+    object would cost twice as much to load, and a unit-of-work flush to save."""
+
+    COLUMNS = (
+        "id",
+        "channel",
+        "external_id",
+        "language",
+        "consent_version",
+        "consent_at",
+        "first_seen",
+        "last_seen",
+        "blocked",
+    )
+    __slots__ = (*COLUMNS, "_loaded")
+
+    id: int
+    channel: str
+    external_id: str
+    language: str | None
+    consent_version: str | None
+    consent_at: datetime | None
+    first_seen: datetime
+    last_seen: datetime
+    blocked: bool
+
+    def __init__(self, row: Mapping[Any, Any]) -> None:
+        for name in self.COLUMNS:
+            setattr(self, name, row[name])
+        self._loaded = tuple(row[name] for name in self.COLUMNS)
+
+    def changes(self) -> dict[str, Any]:
+        """The columns changed since the row was read, with their new values."""
+        return {
+            name: now
+            for name, before in zip(self.COLUMNS, self._loaded, strict=True)
+            if (now := getattr(self, name)) != before
+        }
+
+
 def _frozen(data: dict[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, default=str)
 
@@ -47,7 +89,7 @@ def _frozen(data: dict[str, Any]) -> str:
 class Turn:
     session: AsyncSession
     inbound: Inbound
-    contact: Contact
+    contact: Person
     state: ScreenState
     kb: KnowledgeBase
     default_language: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -121,3 +122,25 @@ async def test_user_text_is_escaped_when_echoed(services: Services) -> None:
     await say(services.engine, "u8", "/start", hint="en")
     replies = await say(services.engine, "u8", "**[evil](javascript:alert(1))** zzqx")
     assert "\\*\\*\\[evil\\]\\(javascript:alert\\(1\\)\\)\\*\\*" in texts(replies)
+
+
+async def test_what_an_update_changes_of_the_contact_is_written_back(services: Services) -> None:
+    """The engine reads the contact as plain data and writes back only what changed: the language chosen, that
+    they are no longer blocked, when they last wrote (to the minute)."""
+    await say(services.engine, "u42", "/start", hint="de")  # no language yet: a picker
+    async with services.sessions() as session:
+        contact = (await session.scalars(select(Contact).where(Contact.external_id == "u42"))).one()
+        assert contact.language is None
+        contact.blocked = True  # the person had blocked the bot
+        contact.last_seen = contact.last_seen - timedelta(hours=2)
+        await session.commit()
+        before = contact.last_seen
+    await press(services.engine, "u42", "lang:ru")
+    async with services.sessions() as session:
+        contact = (await session.scalars(select(Contact).where(Contact.external_id == "u42"))).one()
+    assert (contact.language, contact.blocked) == ("ru", False) and contact.last_seen > before
+    seen = contact.last_seen
+    await say(services.engine, "u42", "/menu")  # within the minute: nothing to write about the contact
+    async with services.sessions() as session:
+        again = (await session.scalars(select(Contact).where(Contact.external_id == "u42"))).one()
+    assert (again.language, again.blocked, again.last_seen) == ("ru", False, seen)
