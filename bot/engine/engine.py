@@ -147,6 +147,7 @@ class Engine:
             _seen(contact)
             connection = await session.connection()
             await _save_contact(connection, contact)
+            await intake.save_runs(turn)
             await _save_state(connection, contact.id, state)
             transcript += [_entry(contact.id, "out", "reply", reply.text) for reply in turn.replies]
             await connection.execute(_INSERT_TRANSCRIPT, transcript)
@@ -166,9 +167,7 @@ async def _save_state(connection: AsyncConnection, contact_id: int, state: Scree
 
 async def _save_contact(connection: AsyncConnection, contact: Person) -> None:
     """Write back what this update changed of the contact (most change nothing)."""
-    changes = contact.changes()
-    if changes:
-        await connection.execute(update(_CONTACTS).where(_CONTACTS.c.id == contact.id).values(**changes))
+    await contact.save(connection, _CONTACTS)
 
 
 def _seen(contact: Person) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, insert, select
 
 from bot.engine import callbacks as cb
 from bot.engine import privacy, screens
 from bot.engine.markup import escape_md
-from bot.engine.turn import Turn
+from bot.engine.turn import Run, Turn
 from bot.engine.types import Button, InboundKind, KeyButton, Reply
 from bot.flows import Flow, Step
 from bot.flows.answers import SKIP, Parsed, display, explain, finish_multi, parse_answer, toggle
@@ -23,15 +24,52 @@ MAX_INVALID = 3
 INTAKE_SCREENS = ("intake", "summary")
 
 
-# Built once: every intake step looks the run up (only the contact changes)
-_ACTIVE_RUN = select(FlowRun).where(FlowRun.contact_id == bindparam("contact_id"), FlowRun.status == "active").limit(1)
+# Built once: every intake step reads its run and writes it back. Runs are plain data (turn.Run, Core), kept in
+# the turn while it lasts and saved after it (save_runs): an ORM object cost half an intake step.
+_RUNS = cast(Table, FlowRun.__table__)
+_RUN_COLUMNS = [_RUNS.c[name] for name in Run.COLUMNS]
+_ACTIVE_RUN = select(*_RUN_COLUMNS).where(_RUNS.c.contact_id == bindparam("contact_id"), _RUNS.c.status == "active")
+_RUN_BY_ID = select(*_RUN_COLUMNS).where(_RUNS.c.id == bindparam("run_id"))
+_INSERT_RUN = insert(_RUNS)
 
 
-async def active_run(t: Turn) -> FlowRun | None:
-    return await t.session.scalar(_ACTIVE_RUN, {"contact_id": t.contact.id})
+async def active_run(t: Turn) -> Run | None:
+    """The person's run under way (one at most), as this turn has it."""
+    for run in t.runs.values():
+        if run.status == "active":
+            return run
+    connection = await t.session.connection()
+    row = (await connection.execute(_ACTIVE_RUN.limit(1), {"contact_id": t.contact.id})).mappings().first()
+    if row is None or row["id"] in t.runs:  # one this turn already ended (cancelled, sent) is not under way
+        return None
+    run = t.runs[row["id"]] = Run(row)
+    return run
 
 
-async def flow_of(t: Turn, run: FlowRun) -> Flow | None:
+async def run_by_id(t: Turn, run_id: object) -> Run | None:
+    """A run of this person by its id (any status), as this turn has it."""
+    if not isinstance(run_id, int):
+        return None
+    if run_id in t.runs:
+        return t.runs[run_id]
+    connection = await t.session.connection()
+    row = (await connection.execute(_RUN_BY_ID, {"run_id": run_id})).mappings().first()
+    if row is None or row["contact_id"] != t.contact.id:
+        return None
+    run = t.runs[run_id] = Run(row)
+    return run
+
+
+async def save_runs(t: Turn) -> None:
+    """Write back what this turn changed of its runs (the time of the change with it)."""
+    if not t.runs:
+        return
+    connection = await t.session.connection()
+    for run in t.runs.values():
+        await run.save(connection, _RUNS, updated_at=utcnow())
+
+
+async def flow_of(t: Turn, run: Run) -> Flow | None:
     return await t.flows.version(t.session, run.flow_id, run.flow_version)
 
 
@@ -49,27 +87,34 @@ async def start(t: Turn, flow_id: str) -> None:
         privacy.ask_consent(t, then=f"flow:{flow_id}")
         return
     await t.flows.remember(t.session, flow)
-    first = flow.first({})
-    run = FlowRun(
-        contact_id=t.contact.id,
-        flow_id=flow.id,
-        flow_version=flow.version,
-        status="active",
-        step_id=first.id,
-        answers={},
-        history=[],
-        reached=[first.id],
-        invalid_count=0,
-    )
-    t.session.add(run)
-    await t.session.flush()
+    first, now = flow.first({}), utcnow()
+    values = {
+        "contact_id": t.contact.id,
+        "flow_id": flow.id,
+        "flow_version": flow.version,
+        "status": "active",
+        "step_id": first.id,
+        "answers": {},
+        "history": [],
+        "reached": [first.id],
+        "invalid_count": 0,
+        "started_at": now,
+        "updated_at": now,
+        "finished_at": None,
+    }
+    connection = await t.session.connection()
+    created = await connection.execute(_INSERT_RUN, values)
+    key = created.inserted_primary_key
+    if not key or key[0] is None:  # every backend here reports it; were it not to, say so rather than go on
+        raise RuntimeError("the new intake run got no id")
+    run = t.runs[int(key[0])] = Run({**values, "id": int(key[0])})
     description = text_in(flow.description, t.lang)
     if description:
         t.say(Reply(f"{flow.emoji} **{text_in(flow.title, t.lang)}**\n\n{description}".strip()))
     await show_step(t, run, flow, first)
 
 
-def offer_resume(t: Turn, run: FlowRun, *, wanted: str | None = None) -> None:
+def offer_resume(t: Turn, run: Run, *, wanted: str | None = None) -> None:
     _ = t._
     flow = t.flows.current.get(run.flow_id)
     title = text_in(flow.title, t.lang) if flow else run.flow_id
@@ -97,18 +142,18 @@ async def resume(t: Turn, choice: str) -> None:
     flow = await flow_of(t, run)
     if choice == "restart" or flow is None:
         run.status, run.finished_at = "cancelled", utcnow()
-        await t.session.flush()
+        await save_runs(t)
         await start(t, wanted if wanted in t.flows.current else run.flow_id)
         return
     await show_current(t, run, flow)
 
 
-async def show_current(t: Turn, run: FlowRun, flow: Flow) -> None:
+async def show_current(t: Turn, run: Run, flow: Flow) -> None:
     step = flow.step(run.step_id) if flow.has_step(run.step_id) else flow.first(run.answers)
     await show_step(t, run, flow, step)
 
 
-async def show_step(t: Turn, run: FlowRun, flow: Flow, step: Step, *, replace: bool = False) -> None:
+async def show_step(t: Turn, run: Run, flow: Flow, step: Step, *, replace: bool = False) -> None:
     """Ask `step` (or show the summary); info steps are shown and passed at once."""
     while step.type == "info":
         t.say(Reply(text_in(step.prompt, t.lang)))
@@ -133,7 +178,7 @@ async def show_step(t: Turn, run: FlowRun, flow: Flow, step: Step, *, replace: b
     t.say(_step_reply(t, run, flow, step, replace=replace))
 
 
-def _step_reply(t: Turn, run: FlowRun, flow: Flow, step: Step, *, replace: bool) -> Reply:
+def _step_reply(t: Turn, run: Run, flow: Flow, step: Step, *, replace: bool) -> Reply:
     _ = t._
     number = next((i + 1 for i, s in enumerate(flow.questions) if s.id == step.id), 0)
     text = f"_{number}/{len(flow.questions)}_  {text_in(step.prompt, t.lang)}"
@@ -164,7 +209,7 @@ def _step_reply(t: Turn, run: FlowRun, flow: Flow, step: Step, *, replace: bool)
     return Reply(text, buttons=rows, replace=replace)
 
 
-def show_summary(t: Turn, run: FlowRun, flow: Flow) -> None:
+def show_summary(t: Turn, run: Run, flow: Flow) -> None:
     _ = t._
     t.set_screen("summary", run=run.id)
     summary_step = next((s for s in flow.steps if s.type == "summary"), None)
@@ -216,7 +261,7 @@ async def on_button(t: Turn, action: cb.Action) -> bool:
     return True
 
 
-async def _answer_choice(t: Turn, run: FlowRun, flow: Flow, step_id: str, choice_id: str) -> None:
+async def _answer_choice(t: Turn, run: Run, flow: Flow, step_id: str, choice_id: str) -> None:
     step = flow.step(run.step_id) if flow.has_step(run.step_id) else None
     if step is None or step.id != step_id or step.choice(choice_id) is None:
         await show_current(t, run, flow)  # a button of an earlier question: ask the current one again
@@ -230,7 +275,7 @@ async def _answer_choice(t: Turn, run: FlowRun, flow: Flow, step_id: str, choice
     await _accept(t, run, flow, step, parse_answer(step, lang=t.lang, choice=choice_id))
 
 
-async def _navigate(t: Turn, run: FlowRun, flow: Flow, move: str) -> None:
+async def _navigate(t: Turn, run: Run, flow: Flow, move: str) -> None:
     _ = t._
     step = flow.step(run.step_id) if flow.has_step(run.step_id) else flow.first(run.answers)
     if move == "cancel":
@@ -255,7 +300,7 @@ async def _navigate(t: Turn, run: FlowRun, flow: Flow, move: str) -> None:
         await show_current(t, run, flow)
 
 
-async def on_message(t: Turn, run: FlowRun) -> None:
+async def on_message(t: Turn, run: Run) -> None:
     """Typed text, a shared contact or location, or anything else, while a step waits for its answer."""
     flow = await flow_of(t, run)
     if flow is None:
@@ -298,7 +343,7 @@ async def _answered_as_question(t: Turn, text: str) -> bool:
     return True
 
 
-async def _accept(t: Turn, run: FlowRun, flow: Flow, step: Step, parsed: Parsed) -> None:
+async def _accept(t: Turn, run: Run, flow: Flow, step: Step, parsed: Parsed) -> None:
     _ = t._
     if not parsed.ok:
         run.invalid_count += 1

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from bot.engine import callbacks as cb
-from bot.engine import privacy, screens
-from bot.engine.turn import Turn
+from bot.engine import intake, privacy, screens
+from bot.engine.turn import Run, Turn
 from bot.engine.types import Button, Reply
 from bot.flows import Flow
-from bot.flows.models import FlowRun
 from bot.flows.schema import text_in
 from bot.flows.scoring import articles_for, centre_of, key_answers, red_flags, region_of, score
 from bot.i18n import format_when
@@ -49,7 +48,7 @@ def _request_sent(t: Turn, lead: Lead, centre: Centre | None) -> None:
     screens.show_menu(t, intro=f"{sent} {_what_happens_next(t, lead, centre)} {follow}")
 
 
-async def submit(t: Turn, run: FlowRun, flow: Flow) -> None:
+async def submit(t: Turn, run: Run, flow: Flow) -> None:
     """The person sent the summary: name red flags back, then ask before passing the profile on."""
     _ = t._
     run.status, run.finished_at = "submitted", utcnow()
@@ -103,8 +102,8 @@ def _article_rows(t: Turn, article_ids: list[str]) -> list[list[Button]]:
 
 async def answer_share(t: Turn, answer: str) -> None:
     _ = t._
-    run = await t.session.get(FlowRun, t.data.get("run")) if t.state.screen == "share" else None
-    if run is None or run.contact_id != t.contact.id or answer not in ("yes", "no"):
+    run = await intake.run_by_id(t, t.data.get("run")) if t.state.screen == "share" else None
+    if run is None or answer not in ("yes", "no"):
         screens.stale_button(t)
         return
     t.session.add(

@@ -125,6 +125,10 @@ async def test_coming_back_later_offers_continue_or_start_over(services: Service
     assert "fres:continue" in buttons(replies)
     await press(services.engine, "i6", "fres:restart")
     assert (await _run(services)).answers == {}
+    async with services.sessions() as session:  # the old run ended, a new one began, each written once
+        runs = (await session.scalars(select(FlowRun).order_by(FlowRun.id))).all()
+    assert [(r.status, r.finished_at is not None) for r in runs] == [("cancelled", True), ("active", False)]
+    assert runs[0].answers == {"sector": "trade"} and (runs[1].step_id, runs[1].answers) == ("sector", {})
 
 
 async def test_shared_contact_answers_the_phone_step(services: Services) -> None:
