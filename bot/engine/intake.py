@@ -25,10 +25,12 @@ INTAKE_SCREENS = ("intake", "summary")
 
 
 # Built once: every intake step reads its run and writes it back. Runs are plain data (turn.Run, Core), kept in
-# the turn while it lasts and saved after it (save_runs): an ORM object cost half an intake step.
+# the turn while it lasts and saved after it (save_runs): an ORM object costs more to load and a flush to save.
 _RUNS = cast(Table, FlowRun.__table__)
 _RUN_COLUMNS = [_RUNS.c[name] for name in Run.COLUMNS]
-_ACTIVE_RUN = select(*_RUN_COLUMNS).where(_RUNS.c.contact_id == bindparam("contact_id"), _RUNS.c.status == "active")
+_ACTIVE_RUN = (
+    select(*_RUN_COLUMNS).where(_RUNS.c.contact_id == bindparam("contact_id"), _RUNS.c.status == "active").limit(1)
+)
 _RUN_BY_ID = select(*_RUN_COLUMNS).where(_RUNS.c.id == bindparam("run_id"))
 _INSERT_RUN = insert(_RUNS)
 
@@ -39,7 +41,7 @@ async def active_run(t: Turn) -> Run | None:
         if run.status == "active":
             return run
     connection = await t.session.connection()
-    row = (await connection.execute(_ACTIVE_RUN.limit(1), {"contact_id": t.contact.id})).mappings().first()
+    row = (await connection.execute(_ACTIVE_RUN, {"contact_id": t.contact.id})).mappings().first()
     if row is None or row["id"] in t.runs:  # one this turn already ended (cancelled, sent) is not under way
         return None
     run = t.runs[row["id"]] = Run(row)
