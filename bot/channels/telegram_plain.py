@@ -27,27 +27,27 @@ class PlainMethod(TelegramMethod[Any]):
         return {name: value for name, value in self.__dict__.items() if value}
 
 
-class PlainSendMessage(PlainMethod):
+class _PlainText(PlainMethod):
+    """A message's HTML text and optional keyboard, in a chat."""
+
+    chat_id: int
+    text: str
+    parse_mode: str = "HTML"
+    reply_markup: Markup | None = None
+
+
+class PlainSendMessage(_PlainText):
     """sendMessage with HTML text and an optional keyboard."""
 
     __api_method__: ClassVar[str] = "sendMessage"
 
-    chat_id: int
-    text: str
-    parse_mode: str = "HTML"
-    reply_markup: Markup | None = None
 
-
-class PlainEditMessageText(PlainMethod):
+class PlainEditMessageText(_PlainText):
     """editMessageText of a message the bot sent, with an optional inline keyboard."""
 
     __api_method__: ClassVar[str] = "editMessageText"
 
-    chat_id: int
     message_id: int
-    text: str
-    parse_mode: str = "HTML"
-    reply_markup: Markup | None = None
 
 
 class PlainAnswerCallbackQuery(PlainMethod):
