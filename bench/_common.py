@@ -78,6 +78,7 @@ class Result:
     intakes: int = 0  # intakes started
     intakes_done: int = 0  # intakes walked to the end (request sent)
     acks: list[float] = field(default_factory=list)  # webhook: update POSTed -> HTTP answer
+    generator_cpu: float = 0.0  # CPU seconds the load generator and fake Bot API server used meanwhile
 
     @property
     def per_second(self) -> float:
@@ -200,6 +201,9 @@ class BotProcess:
             return
         self.proc = None
         assert proc.stdin is not None and proc.stdout is not None
+        # The peak as /proc counts it for this process alone: getrusage's maxrss survives exec on Linux, so in a
+        # child it is at least the load generator's size when the child was started (which grows round by round).
+        _, peak = resident_mb(proc.pid)
         if proc.returncode is None:
             with contextlib.suppress(ConnectionError):
                 proc.stdin.write(b"stop\n")
@@ -207,7 +211,7 @@ class BotProcess:
         try:
             output = await asyncio.wait_for(proc.stdout.read(), 60)
             usage = json.loads(output.decode().strip().splitlines()[-1])
-            self.rss_mb, self.cpu_seconds = usage["rss_kb"] / 1024, usage["cpu"]
+            self.rss_mb, self.cpu_seconds = peak or usage["rss_kb"] / 1024, usage["cpu"]
         except (TimeoutError, ValueError, IndexError, KeyError):
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()

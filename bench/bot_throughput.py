@@ -35,6 +35,7 @@ from _common import (
     Rounds,
     arguments,
     note_refused,
+    own_cpu,
     postgres_option,
     postgres_schema,
     print_table,
@@ -64,9 +65,9 @@ async def measure(api: FakeBotAPI, run: Run, users: int, messages: int, postgres
         await wait_polling(api, bot, len(api.calls))
         talk = Talk(api, ANSWERED[run.answered])
         await talk.run(warm_up(), Result("warm-up"))
-        cpu = bot.cpu()
+        cpu, generator = bot.cpu(), own_cpu()
         await talk.run(conversations(users, messages, run.intake_share), result)
-        result.cpu_seconds = bot.cpu() - cpu
+        result.cpu_seconds, result.generator_cpu = bot.cpu() - cpu, own_cpu() - generator
         await bot.stop()
         result.rss_mb = bot.rss_mb
     return result
@@ -101,14 +102,16 @@ def report(rounds: Rounds, args: argparse.Namespace) -> None:
         f" median of {len(rounds.rounds)} rounds"
     )
     header = ["bot", "updates", "updates/s", "p50 ms", "p99 ms", "peak RSS MB", "CPU s", "CPU ms/update", "lost"]
+    header.append("generator CPU %")
     results = [rounds.typical(label) for label in rounds.labels()]
     rows = [
-        [r.label, r.updates, r.per_second, r.ms(0.5), r.ms(0.99), r.rss_mb, r.cpu_seconds, r.cpu_ms, r.lost]
+        [r.label, r.updates, r.per_second, r.ms(0.5), r.ms(0.99), r.rss_mb, r.cpu_seconds, r.cpu_ms, r.lost, _share(r)]
         if not r.failed
-        else [r.label, "failed", *[""] * 7]
+        else [r.label, "failed", *[""] * 8]
         for r in results
     ]
     print_table(header, rows)
+    print("(generator CPU %: the load generator and fake Bot API's use of one core; near 100, it sets the pace)")
     echo = results[0].label
     for full in results[1:]:
         if not full.label.startswith("Ughi") or full.failed:
@@ -128,6 +131,11 @@ def report(rounds: Rounds, args: argparse.Namespace) -> None:
             )
     if any(r.intakes for r in results):
         print("(the echo bot has no intakes: in its run everyone asks questions; compare updates/s and latency)")
+
+
+def _share(result: Result) -> float:
+    """The load generator's CPU over the run, in % of one core."""
+    return 100 * result.generator_cpu / result.seconds if result.seconds else 0.0
 
 
 async def main(args: argparse.Namespace) -> int:
