@@ -146,7 +146,7 @@ class Engine:
         if not erased:
             _seen(contact)
             connection = await session.connection()
-            await _save_contact(connection, contact)
+            await contact.save(connection, _CONTACTS)  # what this update changed of them (mostly nothing)
             await intake.save_runs(turn)
             await _save_state(connection, contact.id, state)
             transcript += [_entry(contact.id, "out", "reply", reply.text) for reply in turn.replies]
@@ -163,11 +163,6 @@ async def _save_state(connection: AsyncConnection, contact_id: int, state: Scree
         await connection.execute(_UPDATE_STATE, {f"b_{name}": value for name, value in values.items()})
     else:
         await connection.execute(_INSERT_STATE, values)
-
-
-async def _save_contact(connection: AsyncConnection, contact: Person) -> None:
-    """Write back what this update changed of the contact (most change nothing)."""
-    await contact.save(connection, _CONTACTS)
 
 
 def _seen(contact: Person) -> None:
